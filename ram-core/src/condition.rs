@@ -1,0 +1,433 @@
+//! Condition operators and their evaluation against a request context (spec section 3).
+
+use std::fmt;
+use std::str::FromStr;
+
+use ipnet::IpNet;
+use jiff::Timestamp;
+
+use crate::context::{ContextValue, RequestContext};
+use crate::glob::Glob;
+use crate::value::Decimal;
+
+/// The 21 condition operators of the RAM policy language. Names are case-sensitive.
+///
+/// ```
+/// use ram_core::Operator;
+///
+/// let op: Operator = "NotIpAddress".parse().unwrap();
+/// assert!(op.is_negated());
+/// assert!("StringEqualsIfExists".parse::<Operator>().is_err());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Operator {
+    /// Exact, case-sensitive string equality (`*` is literal).
+    StringEquals,
+    /// Negation of `StringEquals`.
+    StringNotEquals,
+    /// Equality of the Unicode lower-case forms.
+    StringEqualsIgnoreCase,
+    /// Negation of `StringEqualsIgnoreCase`.
+    StringNotEqualsIgnoreCase,
+    /// Case-sensitive glob (`*`, `?`).
+    StringLike,
+    /// Negation of `StringLike`.
+    StringNotLike,
+    /// Exact decimal equality.
+    NumericEquals,
+    /// Negation of `NumericEquals`.
+    NumericNotEquals,
+    /// Request value < policy value.
+    NumericLessThan,
+    /// Request value <= policy value.
+    NumericLessThanEquals,
+    /// Request value > policy value.
+    NumericGreaterThan,
+    /// Request value >= policy value.
+    NumericGreaterThanEquals,
+    /// Same instant.
+    DateEquals,
+    /// Negation of `DateEquals`.
+    DateNotEquals,
+    /// Request instant before the policy's.
+    DateLessThan,
+    /// Request instant at or before the policy's.
+    DateLessThanEquals,
+    /// Request instant after the policy's.
+    DateGreaterThan,
+    /// Request instant at or after the policy's.
+    DateGreaterThanEquals,
+    /// Boolean equality (`"true"` / `"false"`).
+    Bool,
+    /// Request IP inside one of the blocks.
+    IpAddress,
+    /// Negation of `IpAddress`.
+    NotIpAddress,
+}
+
+/// What an operator's values must parse as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// Any string.
+    String,
+    /// A decimal number `-?[0-9]+(\.[0-9]+)?`.
+    Numeric,
+    /// An RFC 3339 instant or a date.
+    Date,
+    /// `"true"` or `"false"`.
+    Bool,
+    /// An IP address or CIDR block.
+    Ip,
+}
+
+impl Family {
+    /// What a value of this family must look like, for error messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Family::String => "a string",
+            Family::Numeric => {
+                "a decimal number such as \"10\", \"-3\" or \"2.5\" (no exponent, sign '+', NaN or infinity)"
+            }
+            Family::Date => {
+                "an RFC 3339 instant such as \"2024-01-01T00:00:00Z\" or \"2019-08-12T17:00:00+08:00\", or a date such as \"2024-01-01\""
+            }
+            Family::Bool => "\"true\" or \"false\"",
+            Family::Ip => "an IPv4 or IPv6 address or CIDR block such as \"192.0.2.0/24\"",
+        }
+    }
+}
+
+/// A name that is not one of the 21 operators.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown condition operator")]
+pub struct UnknownOperator;
+
+impl Operator {
+    /// Every operator, in the order of the spec's table.
+    pub const ALL: [Operator; 21] = [
+        Operator::StringEquals,
+        Operator::StringNotEquals,
+        Operator::StringEqualsIgnoreCase,
+        Operator::StringNotEqualsIgnoreCase,
+        Operator::StringLike,
+        Operator::StringNotLike,
+        Operator::NumericEquals,
+        Operator::NumericNotEquals,
+        Operator::NumericLessThan,
+        Operator::NumericLessThanEquals,
+        Operator::NumericGreaterThan,
+        Operator::NumericGreaterThanEquals,
+        Operator::DateEquals,
+        Operator::DateNotEquals,
+        Operator::DateLessThan,
+        Operator::DateLessThanEquals,
+        Operator::DateGreaterThan,
+        Operator::DateGreaterThanEquals,
+        Operator::Bool,
+        Operator::IpAddress,
+        Operator::NotIpAddress,
+    ];
+
+    /// The operator's name as written in policies.
+    pub fn as_str(self) -> &'static str {
+        use Operator::*;
+        match self {
+            StringEquals => "StringEquals",
+            StringNotEquals => "StringNotEquals",
+            StringEqualsIgnoreCase => "StringEqualsIgnoreCase",
+            StringNotEqualsIgnoreCase => "StringNotEqualsIgnoreCase",
+            StringLike => "StringLike",
+            StringNotLike => "StringNotLike",
+            NumericEquals => "NumericEquals",
+            NumericNotEquals => "NumericNotEquals",
+            NumericLessThan => "NumericLessThan",
+            NumericLessThanEquals => "NumericLessThanEquals",
+            NumericGreaterThan => "NumericGreaterThan",
+            NumericGreaterThanEquals => "NumericGreaterThanEquals",
+            DateEquals => "DateEquals",
+            DateNotEquals => "DateNotEquals",
+            DateLessThan => "DateLessThan",
+            DateLessThanEquals => "DateLessThanEquals",
+            DateGreaterThan => "DateGreaterThan",
+            DateGreaterThanEquals => "DateGreaterThanEquals",
+            Bool => "Bool",
+            IpAddress => "IpAddress",
+            NotIpAddress => "NotIpAddress",
+        }
+    }
+
+    /// The family that decides how values parse.
+    pub fn family(self) -> Family {
+        use Operator::*;
+        match self {
+            StringEquals
+            | StringNotEquals
+            | StringEqualsIgnoreCase
+            | StringNotEqualsIgnoreCase
+            | StringLike
+            | StringNotLike => Family::String,
+            NumericEquals
+            | NumericNotEquals
+            | NumericLessThan
+            | NumericLessThanEquals
+            | NumericGreaterThan
+            | NumericGreaterThanEquals => Family::Numeric,
+            DateEquals
+            | DateNotEquals
+            | DateLessThan
+            | DateLessThanEquals
+            | DateGreaterThan
+            | DateGreaterThanEquals => Family::Date,
+            Bool => Family::Bool,
+            IpAddress | NotIpAddress => Family::Ip,
+        }
+    }
+
+    /// Negated operators hold when no (request value, policy value) pair matches, and when
+    /// the key is absent from the request.
+    pub fn is_negated(self) -> bool {
+        use Operator::*;
+        matches!(
+            self,
+            StringNotEquals
+                | StringNotEqualsIgnoreCase
+                | StringNotLike
+                | NumericNotEquals
+                | DateNotEquals
+                | NotIpAddress
+        )
+    }
+}
+
+impl fmt::Display for Operator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Operator {
+    type Err = UnknownOperator;
+
+    fn from_str(s: &str) -> Result<Operator, UnknownOperator> {
+        Operator::ALL
+            .into_iter()
+            .find(|op| op.as_str() == s)
+            .ok_or(UnknownOperator)
+    }
+}
+
+impl serde::Serialize for Operator {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// The policy's values for one key, parsed for the operator's family.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConditionValues {
+    /// String operators: the values as written.
+    Strings(Vec<String>),
+    /// Numeric operators.
+    Numbers(Vec<Decimal>),
+    /// Date operators.
+    Instants(Vec<Timestamp>),
+    /// `Bool`: exactly one value.
+    Bool(bool),
+    /// IP operators: blocks (a single address is a block of one).
+    Blocks(Vec<IpNet>),
+}
+
+/// One `Operator: {Key: values}` test of a statement's `Condition` block.
+///
+/// ```
+/// use ram_core::{Condition, ConditionValues, Operator, RequestContext};
+///
+/// let c = Condition::new(Operator::Bool, "acs:SecureTransport", ConditionValues::Bool(true));
+/// assert!(c.holds(&RequestContext::builder().secure_transport(true).build()));
+/// assert!(!c.holds(&RequestContext::new()));
+/// ```
+#[derive(Clone, Debug)]
+pub struct Condition {
+    operator: Operator,
+    key: String,
+    key_lower: Box<str>,
+    values: ConditionValues,
+    compiled: Compiled,
+}
+
+/// Forms of the values prepared for matching without work at decision time.
+#[derive(Clone, Debug)]
+enum Compiled {
+    None,
+    Lowered(Box<[String]>),
+    Globs(Box<[Glob]>),
+}
+
+impl Condition {
+    /// A condition; the values must be of the operator's family (the parser guarantees it).
+    pub fn new(operator: Operator, key: impl Into<String>, values: ConditionValues) -> Condition {
+        let key = key.into();
+        let compiled = match (&values, operator) {
+            (ConditionValues::Strings(v), Operator::StringEqualsIgnoreCase | Operator::StringNotEqualsIgnoreCase) => {
+                Compiled::Lowered(v.iter().map(|s| s.to_lowercase()).collect())
+            }
+            (ConditionValues::Strings(v), Operator::StringLike | Operator::StringNotLike) => {
+                Compiled::Globs(v.iter().map(|s| Glob::new(s)).collect())
+            }
+            _ => Compiled::None,
+        };
+        Condition {
+            operator,
+            key_lower: key.to_ascii_lowercase().into(),
+            key,
+            values,
+            compiled,
+        }
+    }
+
+    /// The operator.
+    pub fn operator(&self) -> Operator {
+        self.operator
+    }
+
+    /// The key as written in the policy.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// The policy's values.
+    pub fn values(&self) -> &ConditionValues {
+        &self.values
+    }
+
+    /// Whether the condition holds for the request context.
+    #[inline]
+    pub fn holds(&self, context: &RequestContext) -> bool {
+        let request = context.values_lowercase_key(&self.key_lower);
+        let any_pair = request.iter().any(|v| self.matches(v));
+        if self.operator.is_negated() {
+            !any_pair
+        } else {
+            any_pair
+        }
+    }
+
+    /// Whether one request value matches any policy value under the operator's positive
+    /// relation (for a negated operator: the relation it negates).
+    fn matches(&self, v: &ContextValue) -> bool {
+        use Operator::*;
+        match (&self.values, &self.compiled) {
+            (ConditionValues::Strings(_), Compiled::Lowered(lower)) => lower.iter().any(|p| **p == *v.lower()),
+            (ConditionValues::Strings(_), Compiled::Globs(globs)) => globs.iter().any(|g| g.is_match(v.raw())),
+            (ConditionValues::Strings(values), _) => values.iter().any(|p| p == v.raw()),
+            (ConditionValues::Numbers(values), _) => {
+                let Some(n) = v.number() else { return false };
+                values.iter().any(|p| match self.operator {
+                    NumericEquals | NumericNotEquals => n == p,
+                    NumericLessThan => n < p,
+                    NumericLessThanEquals => n <= p,
+                    NumericGreaterThan => n > p,
+                    NumericGreaterThanEquals => n >= p,
+                    _ => false,
+                })
+            }
+            (ConditionValues::Instants(values), _) => {
+                let Some(t) = v.instant() else { return false };
+                values.iter().any(|p| match self.operator {
+                    DateEquals | DateNotEquals => t == *p,
+                    DateLessThan => t < *p,
+                    DateLessThanEquals => t <= *p,
+                    DateGreaterThan => t > *p,
+                    DateGreaterThanEquals => t >= *p,
+                    _ => false,
+                })
+            }
+            (ConditionValues::Bool(expected), _) => v.boolean() == Some(*expected),
+            (ConditionValues::Blocks(blocks), _) => {
+                let Some(ip) = v.ip() else { return false };
+                blocks.iter().any(|b| b.contains(&ip))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(v: &[&str]) -> ConditionValues {
+        ConditionValues::Strings(v.iter().map(|s| s.to_string()).collect())
+    }
+
+    fn ctx(pairs: &[(&str, &str)]) -> RequestContext {
+        let mut b = RequestContext::builder();
+        for (k, v) in pairs {
+            b = b.add(*k, *v);
+        }
+        b.build()
+    }
+
+    #[test]
+    fn operator_names_round_trip_and_are_case_sensitive() {
+        for op in Operator::ALL {
+            assert_eq!(op.as_str().parse::<Operator>(), Ok(op));
+            assert!(op.as_str().to_lowercase().parse::<Operator>().is_err());
+        }
+        for bad in [
+            "Null",
+            "ArnLike",
+            "ForAnyValue:StringEquals",
+            "StringEqualsIfExists",
+            "",
+        ] {
+            assert!(bad.parse::<Operator>().is_err());
+        }
+    }
+
+    #[test]
+    fn string_equals_is_exact_and_literal() {
+        let c = Condition::new(Operator::StringEquals, "acs:SourceVpc", strings(&["vpc-*"]));
+        assert!(c.holds(&ctx(&[("acs:SourceVpc", "vpc-*")])));
+        assert!(!c.holds(&ctx(&[("acs:SourceVpc", "vpc-1")])));
+        assert!(!c.holds(&ctx(&[("acs:SourceVpc", "VPC-*")])));
+    }
+
+    #[test]
+    fn ignore_case_uses_unicode_lowercase() {
+        let c = Condition::new(Operator::StringEqualsIgnoreCase, "a:b", strings(&["ÄBC"]));
+        assert!(c.holds(&ctx(&[("a:b", "äbc")])));
+        let n = Condition::new(Operator::StringNotEqualsIgnoreCase, "a:b", strings(&["ÄBC"]));
+        assert!(!n.holds(&ctx(&[("a:b", "äBc")])));
+        assert!(n.holds(&ctx(&[("a:b", "abc")])));
+    }
+
+    #[test]
+    fn negated_operators_are_nor_and_true_when_absent() {
+        let c = Condition::new(Operator::StringNotLike, "acs:SourceVpc", strings(&["vpc-*", "x"]));
+        assert!(c.holds(&RequestContext::new()));
+        assert!(c.holds(&ctx(&[("acs:SourceVpc", "y")])));
+        assert!(!c.holds(&ctx(&[("acs:SourceVpc", "vpc-9")])));
+        assert!(!c.holds(&ctx(&[("acs:SourceVpc", "y"), ("acs:SourceVpc", "x")])));
+    }
+
+    #[test]
+    fn keys_compare_case_insensitively() {
+        let c = Condition::new(Operator::StringEquals, "acs:PrincipalARN", strings(&["x"]));
+        assert!(c.holds(&ctx(&[("ACS:principalarn", "x")])));
+    }
+
+    #[test]
+    fn unparseable_request_values_never_satisfy_positive_operators() {
+        let n = Condition::new(
+            Operator::NumericLessThan,
+            "a:n",
+            ConditionValues::Numbers(vec!["10".parse().unwrap()]),
+        );
+        assert!(!n.holds(&ctx(&[("a:n", "ten")])));
+        assert!(n.holds(&ctx(&[("a:n", "9.99")])));
+        let b = Condition::new(Operator::Bool, "a:b", ConditionValues::Bool(true));
+        assert!(!b.holds(&ctx(&[("a:b", "yes")])));
+        assert!(!b.holds(&ctx(&[("a:b", "1")])));
+        assert!(b.holds(&ctx(&[("a:b", "true")])));
+    }
+}

@@ -1,0 +1,367 @@
+//! Glob patterns over a whole string: `*` matches any run of characters (including none,
+//! `:` and `/`), `?` exactly one Unicode scalar; there is no escape (spec section 2).
+//!
+//! A pattern is compiled once into the cheapest matcher that decides it (exact, prefix,
+//! suffix, prefix and suffix, contains, or general). The general matcher anchors the first
+//! and last segments and then places every middle segment at its leftmost occurrence, which
+//! is always correct for `*`-separated segments and needs no backtracking, so a match costs
+//! at most O(text × pattern) and never grows exponentially.
+
+/// A compiled glob pattern.
+///
+/// ```
+/// use ram_core::Glob;
+///
+/// let g = Glob::new("acs:oss:*:123456:bucket/public/*");
+/// assert!(g.is_match("acs:oss:cn-hangzhou:123456:bucket/public/a/b.txt"));
+/// assert!(!g.is_match("acs:oss:cn-hangzhou:123456:bucket/private/a"));
+///
+/// let actions = Glob::ascii_case_insensitive("ecs:Describe*");
+/// assert!(actions.is_match("ECS:describeInstances"));
+/// ```
+#[derive(Clone, Debug)]
+pub struct Glob {
+    kind: Kind,
+    fold: bool,
+}
+
+#[derive(Clone, Debug)]
+enum Kind {
+    Any,
+    Exact(Box<str>),
+    Prefix(Box<str>),
+    Suffix(Box<str>),
+    PrefixSuffix(Box<str>, Box<str>),
+    Contains(Box<str>),
+    General(General),
+}
+
+/// `head * middle[0] * ... * tail`, or a single `whole` segment when there is no `*`.
+#[derive(Clone, Debug)]
+struct General {
+    whole: Option<Segment>,
+    head: Segment,
+    middle: Vec<Segment>,
+    tail: Segment,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Segment(Vec<Piece>);
+
+#[derive(Clone, Debug)]
+enum Piece {
+    Literal(Box<str>),
+    AnyChar,
+}
+
+impl Glob {
+    /// A case-sensitive pattern (resources, `StringLike`).
+    pub fn new(pattern: &str) -> Glob {
+        Glob::build(pattern, false)
+    }
+
+    /// A pattern that ignores ASCII case (actions).
+    pub fn ascii_case_insensitive(pattern: &str) -> Glob {
+        Glob::build(&pattern.to_ascii_lowercase(), true)
+    }
+
+    /// Whether `pattern` contains a wildcard character.
+    pub fn has_wildcard(pattern: &str) -> bool {
+        pattern.bytes().any(|b| b == b'*' || b == b'?')
+    }
+
+    /// Whether the pattern matches all of `text`.
+    #[inline]
+    pub fn is_match(&self, text: &str) -> bool {
+        let fold = self.fold;
+        let t = text.as_bytes();
+        match &self.kind {
+            Kind::Any => true,
+            Kind::Exact(p) => eq(t, p.as_bytes(), fold),
+            Kind::Prefix(p) => t.len() >= p.len() && eq(&t[..p.len()], p.as_bytes(), fold),
+            Kind::Suffix(s) => t.len() >= s.len() && eq(&t[t.len() - s.len()..], s.as_bytes(), fold),
+            Kind::PrefixSuffix(p, s) => {
+                t.len() >= p.len() + s.len()
+                    && eq(&t[..p.len()], p.as_bytes(), fold)
+                    && eq(&t[t.len() - s.len()..], s.as_bytes(), fold)
+            }
+            Kind::Contains(c) => find_literal(text, c, 0, t.len(), fold).is_some(),
+            Kind::General(g) => g.is_match(text, fold),
+        }
+    }
+
+    /// Whether this pattern matches every string (it is only `*`s).
+    pub fn matches_everything(&self) -> bool {
+        matches!(self.kind, Kind::Any)
+    }
+
+    fn build(pattern: &str, fold: bool) -> Glob {
+        let has_question = pattern.contains('?');
+        let parts: Vec<&str> = pattern.split('*').collect();
+        let kind = if parts.len() == 1 {
+            if has_question {
+                Kind::General(General {
+                    whole: Some(Segment::parse(pattern)),
+                    head: Segment::default(),
+                    middle: Vec::new(),
+                    tail: Segment::default(),
+                })
+            } else {
+                Kind::Exact(pattern.into())
+            }
+        } else {
+            let head = parts[0];
+            let tail = parts[parts.len() - 1];
+            let middle: Vec<&str> = parts[1..parts.len() - 1]
+                .iter()
+                .copied()
+                .filter(|p| !p.is_empty())
+                .collect();
+            match (has_question, head.is_empty(), middle.as_slice(), tail.is_empty()) {
+                (false, true, [], true) => Kind::Any,
+                (false, false, [], true) => Kind::Prefix(head.into()),
+                (false, true, [], false) => Kind::Suffix(tail.into()),
+                (false, false, [], false) => Kind::PrefixSuffix(head.into(), tail.into()),
+                (false, true, [only], true) => Kind::Contains((*only).into()),
+                _ => Kind::General(General {
+                    whole: None,
+                    head: Segment::parse(head),
+                    middle: middle.into_iter().map(Segment::parse).collect(),
+                    tail: Segment::parse(tail),
+                }),
+            }
+        };
+        Glob { kind, fold }
+    }
+}
+
+#[inline]
+fn eq(text: &[u8], pattern: &[u8], fold: bool) -> bool {
+    if fold {
+        text.eq_ignore_ascii_case(pattern)
+    } else {
+        text == pattern
+    }
+}
+
+/// Leftmost occurrence of `needle` in `text[from..limit]`, as (start, end).
+fn find_literal(text: &str, needle: &str, from: usize, limit: usize, fold: bool) -> Option<(usize, usize)> {
+    let hay = &text.as_bytes()[from..limit];
+    let n = needle.as_bytes();
+    if n.len() > hay.len() {
+        return None;
+    }
+    let start = if fold {
+        hay.windows(n.len()).position(|w| w.eq_ignore_ascii_case(n))?
+    } else {
+        // Both are valid UTF-8 and `from`/`limit` are char boundaries, so `str::find` applies.
+        text[from..limit].find(needle)?
+    };
+    Some((from + start, from + start + n.len()))
+}
+
+/// Byte length of the UTF-8 sequence that starts with `lead`.
+#[inline]
+fn char_width(lead: u8) -> usize {
+    match lead {
+        0x00..=0x7f => 1,
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        _ => 4,
+    }
+}
+
+impl Segment {
+    fn parse(text: &str) -> Segment {
+        let mut pieces = Vec::new();
+        for (i, lit) in text.split('?').enumerate() {
+            if i > 0 {
+                pieces.push(Piece::AnyChar);
+            }
+            if !lit.is_empty() {
+                pieces.push(Piece::Literal(lit.into()));
+            }
+        }
+        Segment(pieces)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Matches the segment starting at char boundary `pos`; returns the end.
+    fn match_at(&self, text: &str, mut pos: usize, fold: bool) -> Option<usize> {
+        let t = text.as_bytes();
+        for piece in &self.0 {
+            match piece {
+                Piece::Literal(l) => {
+                    let end = pos + l.len();
+                    if end > t.len() || !eq(&t[pos..end], l.as_bytes(), fold) {
+                        return None;
+                    }
+                    pos = end;
+                }
+                Piece::AnyChar => {
+                    if pos >= t.len() {
+                        return None;
+                    }
+                    pos += char_width(t[pos]);
+                }
+            }
+        }
+        Some(pos)
+    }
+
+    /// Matches the segment ending at char boundary `end`; returns the start.
+    fn match_back(&self, text: &str, mut end: usize, fold: bool) -> Option<usize> {
+        let t = text.as_bytes();
+        for piece in self.0.iter().rev() {
+            match piece {
+                Piece::Literal(l) => {
+                    let start = end.checked_sub(l.len())?;
+                    if !eq(&t[start..end], l.as_bytes(), fold) {
+                        return None;
+                    }
+                    end = start;
+                }
+                Piece::AnyChar => {
+                    if end == 0 {
+                        return None;
+                    }
+                    end -= 1;
+                    while !text.is_char_boundary(end) {
+                        end -= 1;
+                    }
+                }
+            }
+        }
+        Some(end)
+    }
+
+    /// Leftmost placement within `text[from..limit]`, as (start, end).
+    fn find(&self, text: &str, from: usize, limit: usize, fold: bool) -> Option<(usize, usize)> {
+        if let [Piece::Literal(l)] = self.0.as_slice() {
+            return find_literal(text, l, from, limit, fold);
+        }
+        let t = text.as_bytes();
+        let mut start = from;
+        while start < limit {
+            if let Some(end) = self.match_at(text, start, fold) {
+                if end <= limit {
+                    return Some((start, end));
+                }
+                // A later start only ends later: nothing further can fit.
+                return None;
+            }
+            start += char_width(t[start]);
+        }
+        None
+    }
+}
+
+impl General {
+    fn is_match(&self, text: &str, fold: bool) -> bool {
+        if let Some(whole) = &self.whole {
+            return whole.match_at(text, 0, fold) == Some(text.len());
+        }
+        let Some(mut pos) = self.head.match_at(text, 0, fold) else {
+            return false;
+        };
+        let limit = if self.tail.is_empty() {
+            text.len()
+        } else {
+            match self.tail.match_back(text, text.len(), fold) {
+                Some(start) => start,
+                None => return false,
+            }
+        };
+        if pos > limit {
+            return false;
+        }
+        for segment in &self.middle {
+            match segment.find(text, pos, limit, fold) {
+                Some((_, end)) => pos = end,
+                None => return false,
+            }
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    /// A plainly exponential reference matcher used to cross-check small cases.
+    fn reference(p: &[char], t: &[char]) -> bool {
+        match p.first() {
+            None => t.is_empty(),
+            Some('*') => (0..=t.len()).any(|i| reference(&p[1..], &t[i..])),
+            Some('?') => !t.is_empty() && reference(&p[1..], &t[1..]),
+            Some(c) => t.first() == Some(c) && reference(&p[1..], &t[1..]),
+        }
+    }
+
+    #[test]
+    fn specialised_kinds_agree_with_reference() {
+        let patterns = [
+            "", "*", "**", "a", "a*", "*a", "a*b", "*a*", "a?c", "?", "??", "*?", "?*", "a*?*c", "*ab*ab*", "a**b",
+            "*é?*", "é*", "?é", "x*y*z", "*a*a*b", "ab*b", "a*ab",
+        ];
+        let texts = [
+            "", "a", "b", "ab", "abc", "aab", "abab", "xyz", "xaybz", "é", "aé", "éé", "éa", "abb", "aab", "ababab",
+            "zzz", "a?c", "a*c",
+        ];
+        for p in patterns {
+            let g = Glob::new(p);
+            let pc: Vec<char> = p.chars().collect();
+            for t in texts {
+                let tc: Vec<char> = t.chars().collect();
+                assert_eq!(g.is_match(t), reference(&pc, &tc), "pattern {p:?} text {t:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn star_crosses_separators_and_matches_empty() {
+        assert!(Glob::new("*:Describe*").is_match("ecs:Describe"));
+        assert!(Glob::new("acs:oss:*:*:bucket/*").is_match("acs:oss:::bucket/a/b/c"));
+        assert!(Glob::new("acs:ram:*:123:role/x").is_match("acs:ram::123:role/x"));
+    }
+
+    #[test]
+    fn question_mark_is_one_unicode_scalar() {
+        assert!(Glob::new("a?c").is_match("aéc"));
+        assert!(!Glob::new("a?c").is_match("ac"));
+        assert!(!Glob::new("a?c").is_match("aééc"));
+        assert!(Glob::new("*?").is_match("日"));
+        assert!(Glob::new("?本*").is_match("日本語"));
+    }
+
+    #[test]
+    fn case_rules() {
+        assert!(!Glob::new("Bucket/*").is_match("bucket/x"));
+        assert!(Glob::ascii_case_insensitive("OSS:Get*").is_match("oss:getobject"));
+        assert!(Glob::ascii_case_insensitive("*:list?").is_match("ECS:LISTS"));
+    }
+
+    #[test]
+    fn wildcards_in_text_are_plain_characters() {
+        assert!(!Glob::new("a").is_match("*"));
+        assert!(Glob::new("a*").is_match("a*"));
+        assert!(!Glob::new("ab").is_match("a?"));
+    }
+
+    #[test]
+    fn pathological_pattern_is_linear() {
+        let text = "a".repeat(10_000);
+        let g = Glob::new("*a*a*a*a*a*a*a*a*b");
+        let start = Instant::now();
+        assert!(!g.is_match(&text));
+        assert!(Glob::new("*a*a*a*a*a*a*a*a*").is_match(&text));
+        assert!(!Glob::new("*a*a*a*a*a*a*a*ab*a").is_match(&text));
+        assert!(!Glob::new("*a?a*a?a*a*a*a*ba*").is_match(&text));
+        assert!(start.elapsed() < Duration::from_millis(50), "{:?}", start.elapsed());
+    }
+}

@@ -1,0 +1,55 @@
+//! `ram-core`: the Alibaba Cloud RAM policy language, embedded.
+//!
+//! Parse the JSON policies people already write for RAM, compile them once, and decide
+//! requests in process, with the statement that decided:
+//!
+//! ```
+//! use ram_core::{Decision, PolicyDocument, PolicyRef, PolicySet, Request, RequestContext, Source};
+//!
+//! let doc = PolicyDocument::parse(r#"{
+//!   "Version": "1",
+//!   "Statement": [
+//!     {"Effect": "Allow", "Action": "oss:Get*", "Resource": "acs:oss:*:123456:bucket/public/*",
+//!      "Condition": {"Bool": {"acs:SecureTransport": "true"}}},
+//!     {"Effect": "Deny", "Action": "oss:Delete*", "Resource": "*"}
+//!   ]
+//! }"#)?;
+//! let set = PolicySet::builder()
+//!     .add_document(PolicyRef::new("public-read", "v1", Source::User), &doc)
+//!     .build();
+//!
+//! let ctx = RequestContext::builder().secure_transport(true).build();
+//! let req = Request::new("oss:GetObject", "acs:oss:cn-hangzhou:123456:bucket/public/a.txt", &ctx);
+//! assert_eq!(set.decide(&req), Decision::Allow);
+//! assert_eq!(set.explain(&req).matched[0].statement, 0);
+//! # Ok::<(), ram_core::PolicyError>(())
+//! ```
+//!
+//! Modules, one concept each: [`policy`] (documents and validation), [`glob`] (pattern
+//! matching), [`condition`] (operators), [`value`] (typed condition values), [`context`]
+//! (request context), [`policy_set`] (compiled, indexed evaluation) and [`decision`]
+//! (outcomes and explanations).
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod condition;
+pub mod context;
+pub mod decision;
+pub mod error;
+pub mod glob;
+mod json;
+pub mod policy;
+pub mod policy_set;
+pub mod value;
+
+pub use condition::{Condition, ConditionValues, Family, Operator};
+pub use context::{ContextBuilder, ContextValue, RequestContext};
+pub use decision::{Decision, Explanation, FailedCondition, MatchedStatement, PolicyRef, Source};
+pub use error::{PolicyError, Problem};
+pub use glob::Glob;
+pub use policy::{
+    Effect, MAX_POLICY_CHARS, MAX_SESSION_POLICY_CHARS, ParseOptions, PatternList, PolicyDocument, PolicyKind,
+    Principal, Statement,
+};
+pub use policy_set::{CompiledPolicy, PolicySet, PolicySetBuilder, Request};
