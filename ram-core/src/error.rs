@@ -62,7 +62,7 @@ pub enum PolicyError {
     /// The document is JSON but breaks one or more rules of the policy grammar.
     #[error("policy document is invalid ({} problem{}): {}", problems.len(), if problems.len() == 1 { "" } else { "s" }, join(problems))]
     Invalid {
-        /// Every problem found, in document order.
+        /// Every problem found (unknown and duplicate keys of an object first, then its elements).
         problems: Vec<Problem>,
     },
 }

@@ -43,6 +43,11 @@ pub mod policy;
 pub mod policy_set;
 pub mod value;
 
+/// The README's Rust quickstart, compiled and run as a doctest so it stays true.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeQuickstart;
+
 pub use condition::{Condition, ConditionValues, Family, Operator};
 pub use context::{ContextBuilder, ContextValue, RequestContext};
 pub use decision::{Decision, Explanation, FailedCondition, MatchedStatement, PolicyRef, Source};
