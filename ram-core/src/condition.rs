@@ -362,7 +362,7 @@ mod tests {
     fn ctx(pairs: &[(&str, &str)]) -> RequestContext {
         let mut b = RequestContext::builder();
         for (k, v) in pairs {
-            b = b.add(*k, *v);
+            b = b.add(k, v);
         }
         b.build()
     }

@@ -33,9 +33,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod authorizer;
 pub mod condition;
 pub mod context;
 pub mod decision;
+pub mod directory;
 pub mod error;
 pub mod glob;
 mod json;

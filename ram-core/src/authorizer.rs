@@ -1,0 +1,483 @@
+//! The authorizer: lock-free checks against an immutable, compiled snapshot of a directory
+//! (spec section 4).
+//!
+//! Readers load the current [`Snapshot`] through `arc-swap` (no lock, no blocking) and
+//! evaluate the precomputed policy set of the caller. Writers are serialized by a mutex,
+//! apply a batch to a copy of the directory, rebuild only the sets the batch touched and
+//! publish the next snapshot with one atomic swap: a reader sees the old directory or the new
+//! one, never half of a change, and the very next check sees the change.
+
+use std::sync::{Arc, LazyLock};
+
+use arc_swap::ArcSwap;
+use imbl::HashMap;
+use jiff::Timestamp;
+use parking_lot::Mutex;
+
+use crate::decision::{Decision, Explanation, PolicyRef, Source};
+use crate::directory::{
+    AccessKeyStatus, AttachedPolicy, Change, Directory, DirectoryError, Dirty, PolicyType, SYSTEM_POLICIES,
+};
+use crate::policy::PolicyDocument;
+use crate::policy_set::{CompiledPolicy, PolicySet, Request};
+
+/// Who is asking.
+#[derive(Clone, Copy, Debug)]
+pub enum Principal<'a> {
+    /// The account root: allowed everything, bounded by no RAM policy.
+    Root,
+    /// A RAM user by name.
+    User(&'a str),
+    /// A session of a role, with its session policy (already compiled) if it has one.
+    RoleSession {
+        /// The role's name.
+        role: &'a str,
+        /// The session policy, evaluated as its own gate before the role's policies.
+        session_policy: Option<&'a PolicySet>,
+    },
+}
+
+/// A principal and, when the request was signed, the access key that signed it.
+#[derive(Clone, Copy, Debug)]
+pub struct Caller<'a> {
+    /// Who is asking.
+    pub principal: Principal<'a>,
+    /// The AccessKeyId that signed the request, if any.
+    pub access_key_id: Option<&'a str>,
+}
+
+impl<'a> Caller<'a> {
+    /// A RAM user the application has already authenticated (no key check).
+    pub fn user(name: &'a str) -> Caller<'a> {
+        Caller {
+            principal: Principal::User(name),
+            access_key_id: None,
+        }
+    }
+
+    /// A RAM user by one of its access keys: the key must exist, be active and be the user's.
+    pub fn user_with_key(name: &'a str, access_key_id: &'a str) -> Caller<'a> {
+        Caller {
+            principal: Principal::User(name),
+            access_key_id: Some(access_key_id),
+        }
+    }
+
+    /// The account root.
+    pub fn root() -> Caller<'a> {
+        Caller {
+            principal: Principal::Root,
+            access_key_id: None,
+        }
+    }
+}
+
+/// Why a caller could not be authenticated. Never a decision: the request was not evaluated.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    /// No such user.
+    #[error("the user {0:?} does not exist")]
+    UnknownUser(String),
+    /// No such role.
+    #[error("the role {0:?} does not exist")]
+    UnknownRole(String),
+    /// No such access key.
+    #[error("the access key does not exist")]
+    UnknownAccessKey,
+    /// The access key is inactive.
+    #[error("the access key is inactive")]
+    InactiveAccessKey,
+    /// The access key belongs to someone else.
+    #[error("the access key does not belong to the caller")]
+    ForeignAccessKey,
+    /// The directory refuses the root's access keys.
+    #[error("the account root may not use access keys (refused by the security preference)")]
+    RootAccessKeysRefused,
+}
+
+impl AuthError {
+    /// The wire error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AuthError::UnknownAccessKey | AuthError::ForeignAccessKey => "InvalidAccessKeyId.NotFound",
+            AuthError::InactiveAccessKey => "InvalidAccessKeyId.Inactive",
+            AuthError::RootAccessKeysRefused => "InvalidAccessKeyId.RootRefused",
+            AuthError::UnknownUser(_) => "EntityNotExist.User",
+            AuthError::UnknownRole(_) => "EntityNotExist.Role",
+        }
+    }
+}
+
+/// The system policies, compiled once per process.
+static SYSTEM_COMPILED: LazyLock<Vec<(&'static str, Arc<CompiledPolicy>)>> = LazyLock::new(|| {
+    SYSTEM_POLICIES
+        .iter()
+        .filter_map(|p| {
+            PolicyDocument::parse(p.document)
+                .ok()
+                .map(|d| (p.name, Arc::new(CompiledPolicy::new(&d))))
+        })
+        .collect()
+});
+
+/// An immutable view of a directory with every caller's policy set compiled.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    directory: Directory,
+    /// Custom policy name -> (default version, compiled default document).
+    custom: HashMap<String, (Arc<str>, Arc<CompiledPolicy>)>,
+    users: HashMap<String, Arc<PolicySet>>,
+    roles: HashMap<String, Arc<PolicySet>>,
+    guardrails: Option<Arc<PolicySet>>,
+}
+
+impl Snapshot {
+    /// Compiles every set of `directory`.
+    pub fn new(directory: Directory) -> Snapshot {
+        let mut snap = Snapshot {
+            directory,
+            custom: HashMap::new(),
+            users: HashMap::new(),
+            roles: HashMap::new(),
+            guardrails: None,
+        };
+        for p in snap.directory.custom_policies() {
+            let compiled = compile_custom(&snap.directory, &p.policy_name);
+            snap.custom.insert(p.policy_name.clone(), compiled);
+        }
+        let users: Vec<String> = snap.directory.users().map(|u| u.user_name.clone()).collect();
+        let roles: Vec<String> = snap.directory.roles().map(|r| r.role_name.clone()).collect();
+        for u in users {
+            snap.rebuild_user(&u);
+        }
+        for r in roles {
+            snap.rebuild_role(&r);
+        }
+        snap.rebuild_guardrails();
+        snap
+    }
+
+    /// The directory this snapshot was built from.
+    pub fn directory(&self) -> &Directory {
+        &self.directory
+    }
+
+    /// The compiled identity set of a user (own and group policies).
+    pub fn user_set(&self, name: &str) -> Option<&Arc<PolicySet>> {
+        self.users.get(name)
+    }
+
+    /// The compiled set of a role's attached policies.
+    pub fn role_set(&self, name: &str) -> Option<&Arc<PolicySet>> {
+        self.roles.get(name)
+    }
+
+    /// The next snapshot after a batch that touched `dirty`, sharing everything untouched.
+    fn next(&self, directory: Directory, dirty: &Dirty) -> Snapshot {
+        let mut snap = Snapshot {
+            directory,
+            custom: self.custom.clone(),
+            users: self.users.clone(),
+            roles: self.roles.clone(),
+            guardrails: self.guardrails.clone(),
+        };
+        let mut users: Vec<String> = dirty.users.iter().cloned().collect();
+        let mut roles: Vec<String> = dirty.roles.iter().cloned().collect();
+        for g in &dirty.groups {
+            if let Some(group) = snap.directory.group(g) {
+                users.extend(group.members.iter().cloned());
+            }
+        }
+        let mut guardrails = dirty.guardrails;
+        if !dirty.policies.is_empty() {
+            for name in &dirty.policies {
+                match snap.directory.custom_policy(name) {
+                    Some(_) => {
+                        let compiled = compile_custom(&snap.directory, name);
+                        snap.custom.insert(name.clone(), compiled);
+                    }
+                    None => {
+                        snap.custom.remove(name);
+                    }
+                }
+            }
+            let touches = |list: &[AttachedPolicy]| {
+                list.iter()
+                    .any(|a| a.policy_type == PolicyType::Custom && dirty.policies.contains(&a.policy_name))
+            };
+            let dir = &snap.directory;
+            for u in dir.users() {
+                if touches(&u.policies)
+                    || u.groups
+                        .iter()
+                        .any(|g| dir.group(g).is_some_and(|g| touches(&g.policies)))
+                {
+                    users.push(u.user_name.clone());
+                }
+            }
+            roles.extend(
+                dir.roles()
+                    .filter(|r| touches(&r.policies))
+                    .map(|r| r.role_name.clone()),
+            );
+            guardrails |= touches(dir.guardrails());
+        }
+        users.sort_unstable();
+        users.dedup();
+        roles.sort_unstable();
+        roles.dedup();
+        for u in &users {
+            snap.rebuild_user(u);
+        }
+        for r in &roles {
+            snap.rebuild_role(r);
+        }
+        if guardrails {
+            snap.rebuild_guardrails();
+        }
+        snap
+    }
+
+    fn compiled(&self, a: &AttachedPolicy) -> Option<(Arc<str>, Arc<CompiledPolicy>)> {
+        match a.policy_type {
+            PolicyType::Custom => self.custom.get(&a.policy_name).cloned(),
+            PolicyType::System => {
+                let version = self.directory.policy_document(PolicyType::System, &a.policy_name)?.1;
+                SYSTEM_COMPILED
+                    .iter()
+                    .find(|(n, _)| *n == a.policy_name)
+                    .map(|(_, c)| (Arc::from(version), c.clone()))
+            }
+        }
+    }
+
+    fn add_all(&self, builder: &mut crate::PolicySetBuilder, list: &[AttachedPolicy], source: &Source) {
+        for a in list {
+            if let Some((version, compiled)) = self.compiled(a) {
+                builder.push(
+                    PolicyRef::new(a.policy_name.as_str(), version, source.clone()),
+                    compiled,
+                );
+            }
+        }
+    }
+
+    fn rebuild_user(&mut self, name: &str) {
+        let Some(user) = self.directory.user(name) else {
+            self.users.remove(name);
+            return;
+        };
+        let mut b = PolicySet::builder();
+        self.add_all(&mut b, &user.policies, &Source::User);
+        for g in &user.groups {
+            if let Some(group) = self.directory.group(g) {
+                self.add_all(&mut b, &group.policies, &Source::Group(Arc::from(g.as_str())));
+            }
+        }
+        self.users.insert(name.to_owned(), Arc::new(b.build()));
+    }
+
+    fn rebuild_role(&mut self, name: &str) {
+        let Some(role) = self.directory.role(name) else {
+            self.roles.remove(name);
+            return;
+        };
+        let mut b = PolicySet::builder();
+        self.add_all(&mut b, &role.policies, &Source::Role);
+        self.roles.insert(name.to_owned(), Arc::new(b.build()));
+    }
+
+    fn rebuild_guardrails(&mut self) {
+        let list = self.directory.guardrails();
+        self.guardrails = if list.is_empty() {
+            None
+        } else {
+            let mut b = PolicySet::builder();
+            self.add_all(&mut b, list, &Source::Guardrail);
+            Some(Arc::new(b.build()))
+        };
+    }
+
+    /// Authenticates the caller and returns the identity set to evaluate (`None` for root).
+    fn identity(&self, caller: &Caller<'_>) -> Result<Option<&PolicySet>, AuthError> {
+        match caller.principal {
+            Principal::Root => {
+                if caller.access_key_id.is_some() {
+                    return Err(if self.directory.security_preference().refuse_root_access_keys {
+                        AuthError::RootAccessKeysRefused
+                    } else {
+                        // Root keys are not managed by this directory.
+                        AuthError::UnknownAccessKey
+                    });
+                }
+                Ok(None)
+            }
+            Principal::User(name) => {
+                let set = self
+                    .users
+                    .get(name)
+                    .ok_or_else(|| AuthError::UnknownUser(name.to_owned()))?;
+                if let Some(key_id) = caller.access_key_id {
+                    let (owner, key) = self.directory.access_key(key_id).ok_or(AuthError::UnknownAccessKey)?;
+                    if owner.user_name != name {
+                        return Err(AuthError::ForeignAccessKey);
+                    }
+                    if key.status != AccessKeyStatus::Active {
+                        return Err(AuthError::InactiveAccessKey);
+                    }
+                }
+                Ok(Some(set))
+            }
+            Principal::RoleSession { role, .. } => {
+                let set = self
+                    .roles
+                    .get(role)
+                    .ok_or_else(|| AuthError::UnknownRole(role.to_owned()))?;
+                Ok(Some(set))
+            }
+        }
+    }
+
+    /// Decides a request for a caller: guardrails, then the session policy, then identity
+    /// policies; the first step that does not allow ends evaluation with its outcome.
+    pub fn check(&self, caller: &Caller<'_>, req: &Request<'_>) -> Result<Decision, AuthError> {
+        let Some(identity) = self.identity(caller)? else {
+            return Ok(Decision::Allow);
+        };
+        if let Some(g) = &self.guardrails {
+            let d = g.decide(req);
+            if d != Decision::Allow {
+                return Ok(d);
+            }
+        }
+        if let Principal::RoleSession {
+            session_policy: Some(s),
+            ..
+        } = caller.principal
+        {
+            let d = s.decide(req);
+            if d != Decision::Allow {
+                return Ok(d);
+            }
+        }
+        Ok(identity.decide(req))
+    }
+
+    /// Like [`Snapshot::check`], with the explanation of the deciding step.
+    pub fn explain(&self, caller: &Caller<'_>, req: &Request<'_>) -> Result<Explanation, AuthError> {
+        let Some(identity) = self.identity(caller)? else {
+            return Ok(Explanation {
+                decision: Decision::Allow,
+                matched: Vec::new(),
+                failed_conditions: None,
+            });
+        };
+        if let Some(g) = &self.guardrails {
+            let e = g.explain(req);
+            if e.decision != Decision::Allow {
+                return Ok(e);
+            }
+        }
+        if let Principal::RoleSession {
+            session_policy: Some(s),
+            ..
+        } = caller.principal
+        {
+            let e = s.explain(req);
+            if e.decision != Decision::Allow {
+                return Ok(e);
+            }
+        }
+        Ok(identity.explain(req))
+    }
+}
+
+fn compile_custom(dir: &Directory, name: &str) -> (Arc<str>, Arc<CompiledPolicy>) {
+    let (text, version) = dir.policy_document(PolicyType::Custom, name).unwrap_or(("", "v1"));
+    // Documents were validated when stored; a document that no longer parses (e.g. a
+    // hand-edited state file) compiles to nothing rather than granting anything.
+    let compiled = match PolicyDocument::parse_with(text, &crate::ParseOptions::identity().max_chars(usize::MAX)) {
+        Ok(doc) => CompiledPolicy::new(&doc),
+        Err(_) => {
+            CompiledPolicy::new(&PolicyDocument::parse(r#"{"Version":"1","Statement":[]}"#).expect("empty policy"))
+        }
+    };
+    (Arc::from(version), Arc::new(compiled))
+}
+
+/// Answers checks from many threads while an administrator changes the directory.
+///
+/// ```
+/// use ram_core::authorizer::{Authorizer, Caller};
+/// use ram_core::directory::{Change, Directory, PolicyTarget};
+/// use ram_core::{Decision, Request, RequestContext};
+///
+/// let auth = Authorizer::new(Directory::new("123456789012")?);
+/// auth.apply(&[
+///     Change::CreateUser { name: "alice".into(), display_name: None },
+///     Change::AttachPolicy { target: PolicyTarget::User("alice".into()), policy_type: None, policy: "AliyunOSSReadOnlyAccess".into() },
+/// ])?;
+/// let ctx = RequestContext::new();
+/// let req = Request::new("oss:GetObject", "acs:oss:*:123456789012:bucket/a", &ctx);
+/// assert_eq!(auth.check(&Caller::user("alice"), &req), Ok(Decision::Allow));
+///
+/// auth.apply(&[Change::DeleteUser { name: "alice".into(), cascade: true }])?;
+/// assert!(auth.check(&Caller::user("alice"), &req).is_err()); // revoked at once
+/// # Ok::<(), ram_core::directory::DirectoryError>(())
+/// ```
+pub struct Authorizer {
+    current: ArcSwap<Snapshot>,
+    writer: Mutex<()>,
+}
+
+impl std::fmt::Debug for Authorizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Authorizer").finish_non_exhaustive()
+    }
+}
+
+impl Authorizer {
+    /// Compiles `directory` and starts serving checks from it.
+    pub fn new(directory: Directory) -> Authorizer {
+        Authorizer {
+            current: ArcSwap::from_pointee(Snapshot::new(directory)),
+            writer: Mutex::new(()),
+        }
+    }
+
+    /// The current snapshot; hold it to make several checks against one consistent view.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.current.load_full()
+    }
+
+    /// Decides a request (lock-free).
+    pub fn check(&self, caller: &Caller<'_>, req: &Request<'_>) -> Result<Decision, AuthError> {
+        self.current.load().check(caller, req)
+    }
+
+    /// Decides a request with its explanation (lock-free).
+    pub fn explain(&self, caller: &Caller<'_>, req: &Request<'_>) -> Result<Explanation, AuthError> {
+        self.current.load().explain(caller, req)
+    }
+
+    /// Applies a batch of changes now and publishes the result; all or nothing.
+    pub fn apply(&self, changes: &[Change]) -> Result<Dirty, DirectoryError> {
+        self.apply_at(changes, Timestamp::now(), |_, _| Ok(()))
+    }
+
+    /// Applies a batch as of `now`; `persist` sees the new directory and the batch before
+    /// it is published, and an error from it abandons the batch.
+    pub fn apply_at<F>(&self, changes: &[Change], now: Timestamp, persist: F) -> Result<Dirty, DirectoryError>
+    where
+        F: FnOnce(&Directory, &[Change]) -> Result<(), DirectoryError>,
+    {
+        let _writer = self.writer.lock();
+        let current = self.current.load_full();
+        let mut directory = current.directory.clone();
+        let dirty = directory.apply_at(changes, now)?;
+        persist(&directory, changes)?;
+        let next = current.next(directory, &dirty);
+        self.current.store(Arc::new(next));
+        Ok(dirty)
+    }
+}

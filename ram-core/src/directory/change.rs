@@ -1,0 +1,937 @@
+//! Changes to a directory and their all-or-nothing application.
+
+use std::collections::BTreeSet;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use super::error::{DirectoryError, EntityKind};
+use super::names::{check_group_name, check_policy_name, check_role_name, check_user_name, random_alphanumeric};
+use super::system::system_policy;
+use super::{
+    AccessKey, AccessKeyStatus, AttachedPolicy, CustomPolicy, Directory, Group, PolicyType, PolicyVersion, Role,
+    SecurityPreference, User,
+};
+use crate::policy::ParseOptions;
+
+/// Who a policy is attached to.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PolicyTarget {
+    /// A user.
+    User(String),
+    /// A group.
+    Group(String),
+    /// A role.
+    Role(String),
+}
+
+/// One change to a directory. Changes are data, so a batch can be journaled and replayed.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Change {
+    /// CreateUser.
+    CreateUser {
+        /// UserName.
+        name: String,
+        /// DisplayName.
+        display_name: Option<String>,
+    },
+    /// DeleteUser; with `cascade`, also its keys, memberships, attachments, login profile and
+    /// MFA binding (as the console does), otherwise `DeleteConflict.User.*` while any remain.
+    DeleteUser {
+        /// UserName.
+        name: String,
+        /// Remove everything that references the user first.
+        cascade: bool,
+    },
+    /// CreateGroup.
+    CreateGroup {
+        /// GroupName.
+        name: String,
+    },
+    /// DeleteGroup: refused while it has members or attached policies.
+    DeleteGroup {
+        /// GroupName.
+        name: String,
+    },
+    /// AddUserToGroup.
+    AddUserToGroup {
+        /// GroupName.
+        group: String,
+        /// UserName.
+        user: String,
+    },
+    /// RemoveUserFromGroup.
+    RemoveUserFromGroup {
+        /// GroupName.
+        group: String,
+        /// UserName.
+        user: String,
+    },
+    /// CreateRole.
+    CreateRole {
+        /// RoleName.
+        name: String,
+        /// AssumeRolePolicyDocument (a trust policy).
+        trust_policy: String,
+        /// MaxSessionDuration in seconds (3,600–43,200; default 3,600).
+        max_session_duration: Option<u32>,
+    },
+    /// UpdateRole.
+    UpdateRole {
+        /// RoleName.
+        name: String,
+        /// New trust policy.
+        trust_policy: Option<String>,
+        /// New MaxSessionDuration.
+        max_session_duration: Option<u32>,
+    },
+    /// DeleteRole: refused while policies are attached.
+    DeleteRole {
+        /// RoleName.
+        name: String,
+    },
+    /// CreatePolicy (custom; its first version is `v1`).
+    CreatePolicy {
+        /// PolicyName.
+        name: String,
+        /// PolicyDocument.
+        document: String,
+        /// Description.
+        description: String,
+    },
+    /// CreatePolicyVersion.
+    CreatePolicyVersion {
+        /// PolicyName.
+        name: String,
+        /// PolicyDocument.
+        document: String,
+        /// Make it the default version.
+        set_as_default: bool,
+        /// `DeleteOldestNonDefaultVersionWhenLimitExceeded` instead of failing at the limit.
+        rotate: bool,
+    },
+    /// SetDefaultPolicyVersion.
+    SetDefaultPolicyVersion {
+        /// PolicyName.
+        name: String,
+        /// VersionId.
+        version: String,
+    },
+    /// DeletePolicyVersion: the default version cannot be deleted.
+    DeletePolicyVersion {
+        /// PolicyName.
+        name: String,
+        /// VersionId.
+        version: String,
+    },
+    /// DeletePolicy: refused while attached, or while it has non-default versions unless `cascade`.
+    DeletePolicy {
+        /// PolicyName.
+        name: String,
+        /// Also delete non-default versions.
+        cascade: bool,
+    },
+    /// AttachPolicyToUser / Group / Role. Without a type, the custom policy of that name is
+    /// meant if one exists, else the system policy.
+    AttachPolicy {
+        /// Who gets it.
+        target: PolicyTarget,
+        /// System or Custom, or resolve by name.
+        policy_type: Option<PolicyType>,
+        /// PolicyName.
+        policy: String,
+    },
+    /// DetachPolicyFromUser / Group / Role.
+    DetachPolicy {
+        /// Who loses it.
+        target: PolicyTarget,
+        /// System or Custom, or resolve by name.
+        policy_type: Option<PolicyType>,
+        /// PolicyName.
+        policy: String,
+    },
+    /// Adds a guardrail policy bounding every RAM identity of the account.
+    AttachGuardrail {
+        /// System or Custom, or resolve by name.
+        policy_type: Option<PolicyType>,
+        /// PolicyName.
+        policy: String,
+    },
+    /// Removes a guardrail policy.
+    DetachGuardrail {
+        /// System or Custom, or resolve by name.
+        policy_type: Option<PolicyType>,
+        /// PolicyName.
+        policy: String,
+    },
+    /// CreateAccessKey with an id and secret drawn beforehand (see [`Change::create_access_key`]).
+    CreateAccessKey {
+        /// UserName.
+        user: String,
+        /// AccessKeyId.
+        access_key_id: String,
+        /// AccessKeySecret.
+        access_key_secret: String,
+    },
+    /// UpdateAccessKey.
+    UpdateAccessKey {
+        /// UserName.
+        user: String,
+        /// AccessKeyId.
+        access_key_id: String,
+        /// New status.
+        status: AccessKeyStatus,
+    },
+    /// DeleteAccessKey.
+    DeleteAccessKey {
+        /// UserName.
+        user: String,
+        /// AccessKeyId.
+        access_key_id: String,
+    },
+    /// SetSecurityPreference.
+    SetSecurityPreference(SecurityPreference),
+}
+
+impl std::fmt::Debug for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Change::CreateAccessKey {
+                user, access_key_id, ..
+            } => f
+                .debug_struct("CreateAccessKey")
+                .field("user", user)
+                .field("access_key_id", access_key_id)
+                .field("access_key_secret", &"<redacted>")
+                .finish(),
+            other => {
+                // Every other variant holds no secret; show it through its JSON form.
+                let json = serde_json::to_string(other).map_err(|_| std::fmt::Error)?;
+                f.write_str(&json)
+            }
+        }
+    }
+}
+
+impl Change {
+    /// A `CreateAccessKey` with a fresh `LTAI…` id and a 30-character secret from the OS
+    /// random source.
+    pub fn create_access_key(user: &str) -> Result<Change, getrandom::Error> {
+        Ok(Change::CreateAccessKey {
+            user: user.to_owned(),
+            access_key_id: format!("LTAI{}", random_alphanumeric(20)?),
+            access_key_secret: random_alphanumeric(30)?,
+        })
+    }
+}
+
+/// What a batch touched, so a compiled snapshot can be updated incrementally.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Dirty {
+    /// Users whose own attachments, memberships, keys or existence changed.
+    pub users: BTreeSet<String>,
+    /// Groups whose attachments changed (every member is affected).
+    pub groups: BTreeSet<String>,
+    /// Roles whose attachments, trust policy or existence changed.
+    pub roles: BTreeSet<String>,
+    /// Custom policies whose default document changed (everything attached is affected).
+    pub policies: BTreeSet<String>,
+    /// The guardrail list changed.
+    pub guardrails: bool,
+}
+
+impl Dirty {
+    /// Whether nothing changed.
+    pub fn is_empty(&self) -> bool {
+        *self == Dirty::default()
+    }
+}
+
+impl Directory {
+    /// Applies a batch of changes at the current time: all of them, or none.
+    pub fn apply(&mut self, changes: &[Change]) -> Result<Dirty, DirectoryError> {
+        self.apply_at(changes, Timestamp::now())
+    }
+
+    /// Applies a batch of changes as of `now`: all of them, or none (on error the directory
+    /// is exactly as before). Deterministic for a given `now`, so a journal can replay it.
+    pub fn apply_at(&mut self, changes: &[Change], now: Timestamp) -> Result<Dirty, DirectoryError> {
+        let mut next = self.clone();
+        let mut dirty = Dirty::default();
+        for change in changes {
+            next.apply_one(change, now, &mut dirty)?;
+        }
+        *self = next;
+        Ok(dirty)
+    }
+
+    fn new_id(&mut self, prefix: u8) -> String {
+        self.next_id += 1;
+        format!("{prefix}{:015}", self.next_id)
+    }
+
+    fn user_mut(&mut self, name: &str) -> Result<&mut User, DirectoryError> {
+        self.users
+            .get_mut(name)
+            .ok_or_else(|| DirectoryError::not_exist(EntityKind::User, name))
+    }
+
+    /// Resolves a policy name for attachment: custom first when no type is given.
+    fn resolve(&self, policy_type: Option<PolicyType>, name: &str) -> Result<(PolicyType, String), DirectoryError> {
+        let custom = || {
+            self.policies
+                .get(name)
+                .map(|p| (PolicyType::Custom, p.policy_name.clone()))
+        };
+        let system = || system_policy(name).map(|p| (PolicyType::System, p.name.to_owned()));
+        let found = match policy_type {
+            Some(PolicyType::Custom) => custom(),
+            Some(PolicyType::System) => system(),
+            None => custom().or_else(system),
+        };
+        found.ok_or_else(|| DirectoryError::not_exist(EntityKind::Policy, name))
+    }
+
+    fn apply_one(&mut self, change: &Change, now: Timestamp, dirty: &mut Dirty) -> Result<(), DirectoryError> {
+        match change {
+            Change::CreateUser { name, display_name } => {
+                check_user_name(name)?;
+                if self.users.contains_key(name) {
+                    return Err(DirectoryError::exists(EntityKind::User, name));
+                }
+                if self.users.len() >= self.quotas.users {
+                    return Err(DirectoryError::limit(
+                        "LimitExceeded.User",
+                        format!("the account already has {} users, the quota", self.quotas.users),
+                    ));
+                }
+                let user_id = self.new_id(2);
+                self.users.insert(
+                    name.clone(),
+                    User {
+                        user_name: name.clone(),
+                        user_id,
+                        display_name: display_name.clone(),
+                        create_date: now,
+                        groups: Vec::new(),
+                        policies: Vec::new(),
+                        access_keys: Vec::new(),
+                        login_profile: None,
+                        mfa_device: None,
+                    },
+                );
+                dirty.users.insert(name.clone());
+            }
+            Change::DeleteUser { name, cascade } => self.delete_user(name, *cascade, dirty)?,
+            Change::CreateGroup { name } => {
+                check_group_name(name)?;
+                if self.groups.contains_key(name) {
+                    return Err(DirectoryError::exists(EntityKind::Group, name));
+                }
+                if self.groups.len() >= self.quotas.groups {
+                    return Err(DirectoryError::limit(
+                        "LimitExceeded.Group",
+                        format!("the account already has {} groups, the quota", self.quotas.groups),
+                    ));
+                }
+                let group_id = self.new_id(3);
+                self.groups.insert(
+                    name.clone(),
+                    Group {
+                        group_name: name.clone(),
+                        group_id,
+                        create_date: now,
+                        members: Vec::new(),
+                        policies: Vec::new(),
+                    },
+                );
+            }
+            Change::DeleteGroup { name } => {
+                let group = self
+                    .groups
+                    .get(name)
+                    .ok_or_else(|| DirectoryError::not_exist(EntityKind::Group, name))?;
+                if !group.members.is_empty() {
+                    return Err(DirectoryError::conflict(
+                        "DeleteConflict.Group.User",
+                        format!(
+                            "group {name:?} still has {} member(s); remove them first",
+                            group.members.len()
+                        ),
+                    ));
+                }
+                if !group.policies.is_empty() {
+                    return Err(DirectoryError::conflict(
+                        "DeleteConflict.Group.Policy",
+                        format!(
+                            "group {name:?} still has {} attached policies; detach them first",
+                            group.policies.len()
+                        ),
+                    ));
+                }
+                self.groups.remove(name);
+            }
+            Change::AddUserToGroup { group, user } => {
+                if !self.groups.contains_key(group) {
+                    return Err(DirectoryError::not_exist(EntityKind::Group, group));
+                }
+                let limit = self.quotas.groups_per_user;
+                let u = self.user_mut(user)?;
+                if u.groups.contains(group) {
+                    return Err(DirectoryError::exists(
+                        EntityKind::User,
+                        &format!("{user} in group {group}"),
+                    ));
+                }
+                if u.groups.len() >= limit {
+                    return Err(DirectoryError::limit(
+                        "LimitExceeded.User.Group",
+                        format!("user {user:?} is already in {limit} groups, the quota"),
+                    ));
+                }
+                u.groups.push(group.clone());
+                if let Some(g) = self.groups.get_mut(group) {
+                    g.members.push(user.clone());
+                }
+                dirty.users.insert(user.clone());
+            }
+            Change::RemoveUserFromGroup { group, user } => {
+                if !self.groups.contains_key(group) {
+                    return Err(DirectoryError::not_exist(EntityKind::Group, group));
+                }
+                let u = self.user_mut(user)?;
+                let before = u.groups.len();
+                u.groups.retain(|g| g != group);
+                if u.groups.len() == before {
+                    return Err(DirectoryError::not_exist(
+                        EntityKind::User,
+                        &format!("{user} in group {group}"),
+                    ));
+                }
+                if let Some(g) = self.groups.get_mut(group) {
+                    g.members.retain(|m| m != user);
+                }
+                dirty.users.insert(user.clone());
+            }
+            Change::CreateRole {
+                name,
+                trust_policy,
+                max_session_duration,
+            } => {
+                check_role_name(name)?;
+                if self.roles.contains_key(name) {
+                    return Err(DirectoryError::exists(EntityKind::Role, name));
+                }
+                if self.roles.len() >= self.quotas.roles {
+                    return Err(DirectoryError::limit(
+                        "LimitExceeded.Role",
+                        format!("the account already has {} roles, the quota", self.quotas.roles),
+                    ));
+                }
+                self.check_trust_policy(trust_policy)?;
+                let max = check_max_session_duration(max_session_duration.unwrap_or(3_600))?;
+                let role_id = self.new_id(3);
+                let arn = self.role_arn(name);
+                self.roles.insert(
+                    name.clone(),
+                    Role {
+                        role_name: name.clone(),
+                        role_id,
+                        arn,
+                        assume_role_policy_document: trust_policy.clone(),
+                        max_session_duration: max,
+                        create_date: now,
+                        policies: Vec::new(),
+                    },
+                );
+                dirty.roles.insert(name.clone());
+            }
+            Change::UpdateRole {
+                name,
+                trust_policy,
+                max_session_duration,
+            } => {
+                if let Some(t) = trust_policy {
+                    self.check_trust_policy(t)?;
+                }
+                let max = max_session_duration.map(check_max_session_duration).transpose()?;
+                let role = self
+                    .roles
+                    .get_mut(name)
+                    .ok_or_else(|| DirectoryError::not_exist(EntityKind::Role, name))?;
+                if let Some(t) = trust_policy {
+                    role.assume_role_policy_document = t.clone();
+                }
+                if let Some(m) = max {
+                    role.max_session_duration = m;
+                }
+                dirty.roles.insert(name.clone());
+            }
+            Change::DeleteRole { name } => {
+                let role = self
+                    .roles
+                    .get(name)
+                    .ok_or_else(|| DirectoryError::not_exist(EntityKind::Role, name))?;
+                if !role.policies.is_empty() {
+                    return Err(DirectoryError::conflict(
+                        "DeleteConflict.Role.Policy",
+                        format!(
+                            "role {name:?} still has {} attached policies; detach them first",
+                            role.policies.len()
+                        ),
+                    ));
+                }
+                self.roles.remove(name);
+                dirty.roles.insert(name.clone());
+            }
+            Change::CreatePolicy {
+                name,
+                document,
+                description,
+            } => {
+                check_policy_name(name)?;
+                if self.policies.contains_key(name)
+                    || system_policy(name).is_some()
+                    || self.policies.keys().any(|k| k.eq_ignore_ascii_case(name))
+                {
+                    return Err(DirectoryError::exists(EntityKind::Policy, name));
+                }
+                if self.policies.len() >= self.quotas.custom_policies {
+                    return Err(DirectoryError::limit(
+                        "LimitExceeded.Policy",
+                        format!(
+                            "the account already has {} custom policies, the quota",
+                            self.quotas.custom_policies
+                        ),
+                    ));
+                }
+                self.validate_document(document)?;
+                self.policies.insert(
+                    name.clone(),
+                    CustomPolicy {
+                        policy_name: name.clone(),
+                        description: description.clone(),
+                        default_version: "v1".to_owned(),
+                        versions: vec![PolicyVersion {
+                            version_id: "v1".to_owned(),
+                            policy_document: document.clone(),
+                            create_date: now,
+                        }],
+                        next_version: 2,
+                        create_date: now,
+                    },
+                );
+                dirty.policies.insert(name.clone());
+            }
+            Change::CreatePolicyVersion {
+                name,
+                document,
+                set_as_default,
+                rotate,
+            } => {
+                self.validate_document(document)?;
+                let limit = self.quotas.versions_per_policy;
+                let policy = self.custom_mut(name)?;
+                if policy.versions.len() >= limit {
+                    let oldest = policy
+                        .versions
+                        .iter()
+                        .position(|v| v.version_id != policy.default_version);
+                    match (rotate, oldest) {
+                        (true, Some(i)) => {
+                            policy.versions.remove(i);
+                        }
+                        _ => {
+                            return Err(DirectoryError::limit(
+                                "LimitExceeded.Policy.Version",
+                                format!(
+                                    "policy {name:?} already has {limit} versions, the quota; delete one or rotate"
+                                ),
+                            ));
+                        }
+                    }
+                }
+                let id = format!("v{}", policy.next_version);
+                policy.next_version += 1;
+                policy.versions.push(PolicyVersion {
+                    version_id: id.clone(),
+                    policy_document: document.clone(),
+                    create_date: now,
+                });
+                if *set_as_default {
+                    policy.default_version = id;
+                    dirty.policies.insert(name.clone());
+                }
+            }
+            Change::SetDefaultPolicyVersion { name, version } => {
+                let policy = self.custom_mut(name)?;
+                if !policy.versions.iter().any(|v| v.version_id == *version) {
+                    return Err(DirectoryError::not_exist(
+                        EntityKind::PolicyVersion,
+                        &format!("{name} {version}"),
+                    ));
+                }
+                policy.default_version = version.clone();
+                dirty.policies.insert(name.clone());
+            }
+            Change::DeletePolicyVersion { name, version } => {
+                let policy = self.custom_mut(name)?;
+                if policy.default_version == *version {
+                    return Err(DirectoryError::conflict(
+                        "DeleteConflict.Policy.Version.Default",
+                        format!("{version} is the default version of policy {name:?}; set another default first"),
+                    ));
+                }
+                let before = policy.versions.len();
+                policy.versions.retain(|v| v.version_id != *version);
+                if policy.versions.len() == before {
+                    return Err(DirectoryError::not_exist(
+                        EntityKind::PolicyVersion,
+                        &format!("{name} {version}"),
+                    ));
+                }
+            }
+            Change::DeletePolicy { name, cascade } => {
+                let policy = self
+                    .policies
+                    .get(name)
+                    .ok_or_else(|| DirectoryError::not_exist(EntityKind::Policy, name))?;
+                let attached = |list: &[AttachedPolicy]| {
+                    list.iter()
+                        .any(|a| a.policy_type == PolicyType::Custom && a.policy_name == *name)
+                };
+                if self.users.values().any(|u| attached(&u.policies)) {
+                    return Err(DirectoryError::conflict(
+                        "DeleteConflict.Policy.User",
+                        format!("policy {name:?} is attached to users; detach it first"),
+                    ));
+                }
+                if self.groups.values().any(|g| attached(&g.policies)) {
+                    return Err(DirectoryError::conflict(
+                        "DeleteConflict.Policy.Group",
+                        format!("policy {name:?} is attached to groups; detach it first"),
+                    ));
+                }
+                if self.roles.values().any(|r| attached(&r.policies)) {
+                    return Err(DirectoryError::conflict(
+                        "DeleteConflict.Policy.Role",
+                        format!("policy {name:?} is attached to roles; detach it first"),
+                    ));
+                }
+                if attached(&self.guardrails) {
+                    return Err(DirectoryError::conflict(
+                        "DeleteConflict.Policy.Guardrail",
+                        format!("policy {name:?} is a guardrail; detach it first"),
+                    ));
+                }
+                if policy.versions.len() > 1 && !cascade {
+                    return Err(DirectoryError::conflict(
+                        "DeleteConflict.Policy.Version",
+                        format!("policy {name:?} has non-default versions; delete them first or delete with cascade"),
+                    ));
+                }
+                self.policies.remove(name);
+                dirty.policies.insert(name.clone());
+            }
+            Change::AttachPolicy {
+                target,
+                policy_type,
+                policy,
+            } => {
+                let (ty, name) = self.resolve(*policy_type, policy)?;
+                let quotas = self.quotas.clone();
+                let (list, kind, label, sys_limit, custom_limit) = match target {
+                    PolicyTarget::User(u) => {
+                        dirty.users.insert(u.clone());
+                        let user = self.user_mut(u)?;
+                        (
+                            &mut user.policies,
+                            "User",
+                            u,
+                            quotas.system_policies_per_user,
+                            quotas.custom_policies_per_user,
+                        )
+                    }
+                    PolicyTarget::Group(g) => {
+                        dirty.groups.insert(g.clone());
+                        let group = self
+                            .groups
+                            .get_mut(g)
+                            .ok_or_else(|| DirectoryError::not_exist(EntityKind::Group, g))?;
+                        (
+                            &mut group.policies,
+                            "Group",
+                            g,
+                            quotas.system_policies_per_group,
+                            quotas.custom_policies_per_group,
+                        )
+                    }
+                    PolicyTarget::Role(r) => {
+                        dirty.roles.insert(r.clone());
+                        let role = self
+                            .roles
+                            .get_mut(r)
+                            .ok_or_else(|| DirectoryError::not_exist(EntityKind::Role, r))?;
+                        (
+                            &mut role.policies,
+                            "Role",
+                            r,
+                            quotas.system_policies_per_role,
+                            quotas.custom_policies_per_role,
+                        )
+                    }
+                };
+                if list.iter().any(|a| a.policy_type == ty && a.policy_name == name) {
+                    return Err(DirectoryError::exists(
+                        EntityKind::Policy,
+                        &format!("{name} attached to {} {label}", kind.to_lowercase()),
+                    ));
+                }
+                let count = list.iter().filter(|a| a.policy_type == ty).count();
+                let limit = if ty == PolicyType::System {
+                    sys_limit
+                } else {
+                    custom_limit
+                };
+                if count >= limit {
+                    return Err(DirectoryError::limit(
+                        &format!("LimitExceeded.{kind}.Policy"),
+                        format!(
+                            "{} {label:?} already has {limit} {} policies attached, the quota",
+                            kind.to_lowercase(),
+                            ty.as_str().to_lowercase()
+                        ),
+                    ));
+                }
+                list.push(AttachedPolicy {
+                    policy_type: ty,
+                    policy_name: name,
+                    attach_date: now,
+                });
+            }
+            Change::DetachPolicy {
+                target,
+                policy_type,
+                policy,
+            } => {
+                let (ty, name) = self.resolve(*policy_type, policy)?;
+                let list = match target {
+                    PolicyTarget::User(u) => {
+                        dirty.users.insert(u.clone());
+                        &mut self.user_mut(u)?.policies
+                    }
+                    PolicyTarget::Group(g) => {
+                        dirty.groups.insert(g.clone());
+                        &mut self
+                            .groups
+                            .get_mut(g)
+                            .ok_or_else(|| DirectoryError::not_exist(EntityKind::Group, g))?
+                            .policies
+                    }
+                    PolicyTarget::Role(r) => {
+                        dirty.roles.insert(r.clone());
+                        &mut self
+                            .roles
+                            .get_mut(r)
+                            .ok_or_else(|| DirectoryError::not_exist(EntityKind::Role, r))?
+                            .policies
+                    }
+                };
+                let before = list.len();
+                list.retain(|a| !(a.policy_type == ty && a.policy_name == name));
+                if list.len() == before {
+                    return Err(DirectoryError::not_exist(
+                        EntityKind::Policy,
+                        &format!("{name} (not attached)"),
+                    ));
+                }
+            }
+            Change::AttachGuardrail { policy_type, policy } => {
+                let (ty, name) = self.resolve(*policy_type, policy)?;
+                if self
+                    .guardrails
+                    .iter()
+                    .any(|a| a.policy_type == ty && a.policy_name == name)
+                {
+                    return Err(DirectoryError::exists(
+                        EntityKind::Policy,
+                        &format!("{name} (guardrail)"),
+                    ));
+                }
+                self.guardrails.push(AttachedPolicy {
+                    policy_type: ty,
+                    policy_name: name,
+                    attach_date: now,
+                });
+                dirty.guardrails = true;
+            }
+            Change::DetachGuardrail { policy_type, policy } => {
+                let (ty, name) = self.resolve(*policy_type, policy)?;
+                let before = self.guardrails.len();
+                self.guardrails
+                    .retain(|a| !(a.policy_type == ty && a.policy_name == name));
+                if self.guardrails.len() == before {
+                    return Err(DirectoryError::not_exist(
+                        EntityKind::Policy,
+                        &format!("{name} (guardrail)"),
+                    ));
+                }
+                dirty.guardrails = true;
+            }
+            Change::CreateAccessKey {
+                user,
+                access_key_id,
+                access_key_secret,
+            } => {
+                let valid_id = access_key_id.len() == 24
+                    && access_key_id.starts_with("LTAI")
+                    && access_key_id.bytes().all(|b| b.is_ascii_alphanumeric());
+                if !valid_id {
+                    return Err(DirectoryError::invalid(
+                        "InvalidParameter.AccessKeyId",
+                        "AccessKeyId",
+                        "an access key id is \"LTAI\" followed by 20 letters and digits",
+                    ));
+                }
+                if access_key_secret.len() != 30 || !access_key_secret.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                    return Err(DirectoryError::invalid(
+                        "InvalidParameter.AccessKeySecret",
+                        "AccessKeySecret",
+                        "an access key secret is 30 letters and digits",
+                    ));
+                }
+                if self.key_owners.contains_key(access_key_id) {
+                    return Err(DirectoryError::exists(EntityKind::AccessKey, access_key_id));
+                }
+                let limit = self.quotas.access_keys_per_user;
+                let forbid_both = self.security_preference.forbid_password_with_access_keys;
+                let u = self.user_mut(user)?;
+                if u.access_keys.len() >= limit {
+                    return Err(DirectoryError::limit(
+                        "LimitExceeded.User.AccessKey",
+                        format!("user {user:?} already has {limit} access keys, the quota"),
+                    ));
+                }
+                if forbid_both && u.login_profile.is_some() {
+                    return Err(DirectoryError::NotAllowed {
+                        code: "NotAllowed.User.PasswordWithAccessKey".to_owned(),
+                        message: format!(
+                            "user {user:?} has a console password; the security preference forbids access keys for console users"
+                        ),
+                    });
+                }
+                u.access_keys.push(AccessKey {
+                    access_key_id: access_key_id.clone(),
+                    access_key_secret: access_key_secret.clone(),
+                    status: AccessKeyStatus::Active,
+                    create_date: now,
+                    last_used_date: None,
+                });
+                self.key_owners.insert(access_key_id.clone(), user.clone());
+                dirty.users.insert(user.clone());
+            }
+            Change::UpdateAccessKey {
+                user,
+                access_key_id,
+                status,
+            } => {
+                let key = self
+                    .user_mut(user)?
+                    .access_keys
+                    .iter_mut()
+                    .find(|k| k.access_key_id == *access_key_id)
+                    .ok_or_else(|| DirectoryError::not_exist(EntityKind::AccessKey, access_key_id))?;
+                key.status = *status;
+                dirty.users.insert(user.clone());
+            }
+            Change::DeleteAccessKey { user, access_key_id } => {
+                let u = self.user_mut(user)?;
+                let before = u.access_keys.len();
+                u.access_keys.retain(|k| k.access_key_id != *access_key_id);
+                if u.access_keys.len() == before {
+                    return Err(DirectoryError::not_exist(EntityKind::AccessKey, access_key_id));
+                }
+                self.key_owners.remove(access_key_id);
+                dirty.users.insert(user.clone());
+            }
+            Change::SetSecurityPreference(pref) => {
+                self.security_preference = pref.clone();
+            }
+        }
+        Ok(())
+    }
+
+    fn custom_mut(&mut self, name: &str) -> Result<&mut CustomPolicy, DirectoryError> {
+        self.policies
+            .get_mut(name)
+            .ok_or_else(|| DirectoryError::not_exist(EntityKind::Policy, name))
+    }
+
+    fn check_trust_policy(&self, text: &str) -> Result<(), DirectoryError> {
+        crate::PolicyDocument::parse_with(
+            text,
+            &ParseOptions::trust().max_chars(self.quotas.policy_document_chars),
+        )
+        .map(|_| ())
+        .map_err(DirectoryError::MalformedPolicyDocument)
+    }
+
+    fn delete_user(&mut self, name: &str, cascade: bool, dirty: &mut Dirty) -> Result<(), DirectoryError> {
+        let user = self
+            .users
+            .get(name)
+            .ok_or_else(|| DirectoryError::not_exist(EntityKind::User, name))?
+            .clone();
+        if !cascade {
+            let conflict = if !user.groups.is_empty() {
+                Some(("DeleteConflict.User.Group", "is a member of groups"))
+            } else if !user.access_keys.is_empty() {
+                Some(("DeleteConflict.User.AccessKey", "has access keys"))
+            } else if user.login_profile.is_some() {
+                Some(("DeleteConflict.User.LoginProfile", "has a login profile"))
+            } else if user.mfa_device.is_some() {
+                Some(("DeleteConflict.User.MFADevice", "has a bound MFA device"))
+            } else if !user.policies.is_empty() {
+                Some(("DeleteConflict.User.Policy", "has attached policies"))
+            } else {
+                None
+            };
+            if let Some((code, what)) = conflict {
+                return Err(DirectoryError::conflict(
+                    code,
+                    format!("user {name:?} still {what}; remove them first or delete with cascade"),
+                ));
+            }
+        }
+        for g in &user.groups {
+            if let Some(group) = self.groups.get_mut(g) {
+                group.members.retain(|m| m != name);
+            }
+        }
+        for k in &user.access_keys {
+            self.key_owners.remove(&k.access_key_id);
+        }
+        if let Some(serial) = &user.mfa_device
+            && let Some(device) = self.mfa_devices.get_mut(serial)
+        {
+            device.user_name = None;
+            device.last_used_step = None;
+        }
+        self.users.remove(name);
+        dirty.users.insert(name.to_owned());
+        Ok(())
+    }
+}
+
+fn check_max_session_duration(seconds: u32) -> Result<u32, DirectoryError> {
+    if (3_600..=43_200).contains(&seconds) {
+        Ok(seconds)
+    } else {
+        Err(DirectoryError::invalid(
+            "InvalidParameter.MaxSessionDuration",
+            "MaxSessionDuration",
+            format!("found {seconds}; MaxSessionDuration must be 3600 to 43200 seconds"),
+        ))
+    }
+}
