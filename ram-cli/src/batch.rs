@@ -121,30 +121,91 @@ fn skip_line<R: BufRead>(reader: &mut R) -> io::Result<()> {
 }
 
 /// One input line, borrowed from its text where possible.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct Line<'a> {
     /// The policy documents, as their exact text.
-    #[serde(borrow)]
     policies: Vec<&'a RawValue>,
     /// The request.
-    #[serde(borrow)]
     request: LineRequest<'a>,
 }
 
 /// The `request` member of a line.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct LineRequest<'a> {
     /// `<service>:<Name>`.
-    #[serde(borrow)]
     action: Cow<'a, str>,
     /// The resource ARN.
-    #[serde(borrow)]
     resource: Cow<'a, str>,
     /// Condition keys and their values; absent means empty.
-    #[serde(borrow, default)]
     context: ContextIn<'a>,
+}
+
+// `Line` and `LineRequest` are read by hand rather than derived: a derived struct also
+// accepts a JSON array of its fields (`[[...], {...}]`), which is not the documented shape.
+
+/// Stores `value` in `slot`, or fails if the member was already given.
+fn once<T, E: de::Error>(slot: &mut Option<T>, name: &'static str, value: T) -> Result<(), E> {
+    if slot.is_some() {
+        return Err(E::duplicate_field(name));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Line<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &["policies", "request"];
+        struct LineVisitor;
+        impl<'de> Visitor<'de> for LineVisitor {
+            type Value = Line<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object {\"policies\":[...],\"request\":{...}}")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let (mut policies, mut request) = (None, None);
+                while let Some(key) = map.next_key::<Text<'de>>()? {
+                    match &*key.0 {
+                        "policies" => once(&mut policies, "policies", map.next_value::<Vec<&'de RawValue>>()?)?,
+                        "request" => once(&mut request, "request", map.next_value::<LineRequest<'de>>()?)?,
+                        other => return Err(de::Error::unknown_field(other, FIELDS)),
+                    }
+                }
+                Ok(Line {
+                    policies: policies.ok_or_else(|| de::Error::missing_field("policies"))?,
+                    request: request.ok_or_else(|| de::Error::missing_field("request"))?,
+                })
+            }
+        }
+        deserializer.deserialize_map(LineVisitor)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for LineRequest<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        const FIELDS: &[&str] = &["action", "resource", "context"];
+        struct RequestVisitor;
+        impl<'de> Visitor<'de> for RequestVisitor {
+            type Value = LineRequest<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a request object {\"action\":..,\"resource\":..,\"context\":{..}}")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let (mut action, mut resource, mut context) = (None, None, None);
+                while let Some(key) = map.next_key::<Text<'de>>()? {
+                    match &*key.0 {
+                        "action" => once(&mut action, "action", map.next_value::<Text<'de>>()?.0)?,
+                        "resource" => once(&mut resource, "resource", map.next_value::<Text<'de>>()?.0)?,
+                        "context" => once(&mut context, "context", map.next_value::<ContextIn<'de>>()?)?,
+                        other => return Err(de::Error::unknown_field(other, FIELDS)),
+                    }
+                }
+                Ok(LineRequest {
+                    action: action.ok_or_else(|| de::Error::missing_field("action"))?,
+                    resource: resource.ok_or_else(|| de::Error::missing_field("resource"))?,
+                    context: context.unwrap_or_default(),
+                })
+            }
+        }
+        deserializer.deserialize_map(RequestVisitor)
+    }
 }
 
 /// A JSON string, borrowed when it has no escapes.
@@ -398,6 +459,30 @@ mod tests {
         assert_eq!(out.len(), 2);
         assert_eq!(out[0]["error"]["code"], "InvalidInput");
         assert_eq!(out[1]["decision"], "Allow");
+    }
+
+    #[test]
+    fn only_the_documented_object_shape_is_accepted() {
+        let input = [
+            r#"[[],["oss:GetObject","r"]]"#,
+            r#"{"policies":[],"request":["oss:GetObject","r"]}"#,
+            r#"{"policies":[],"request":{"action":"oss:GetObject","resource":"r","extra":1}}"#,
+            r#"{"policies":[],"request":{"action":"oss:GetObject","resource":"r"},"extra":1}"#,
+            r#"{"policies":[],"request":{"action":"oss:GetObject","action":"oss:GetObject","resource":"r"}}"#,
+            r#"{"policies":[],"policies":[],"request":{"action":"oss:GetObject","resource":"r"}}"#,
+            r#"{"policies":[],"request":{"action":"oss:GetObject","resource":""}}"#,
+            r#"{"policies":[],"request":{"action":"oss:GetObject","resource":"r","context":null}}"#,
+            r#"{"policies":{},"request":{"action":"oss:GetObject","resource":"r"}}"#,
+            r#"{"policies":[],"request":{"action":"oss:GetObject","resource":"r"}} {}"#,
+            r#"{"request":{"resource":"r","action":"oss:Get\u004fbject"},"policies":[]}"#,
+        ]
+        .join("\n");
+        let out = run_lines(input.as_bytes(), MAX_LINE_BYTES);
+        assert_eq!(out.len(), 11);
+        for v in &out[..10] {
+            assert_eq!(v["error"]["code"], "InvalidInput", "{v}");
+        }
+        assert_eq!(out[10]["decision"], "ImplicitDeny");
     }
 
     #[test]

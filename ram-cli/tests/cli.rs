@@ -747,3 +747,45 @@ fn batch_empty_input_gives_no_output() {
     assert_eq!(run.code, 0);
     assert!(run.stdout.is_empty());
 }
+
+#[test]
+fn batch_answers_each_line_before_waiting_for_the_next() {
+    use std::io::{BufRead, BufReader};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ram"))
+        .args(["eval", "--batch", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    for action in ["oss:GetObject", "oss:DeleteObject"] {
+        writeln!(stdin, "{}", batch_line(&[ALLOW_DOC, DENY_DOC], action, "{}")).unwrap();
+        stdin.flush().unwrap();
+        let answer = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("no answer while stdin is still open");
+        let v: Value = serde_json::from_str(&answer).unwrap();
+        let expected = if action == "oss:GetObject" {
+            "Allow"
+        } else {
+            "ExplicitDeny"
+        };
+        assert_eq!(v["decision"], expected);
+    }
+    drop(stdin);
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    reader.join().unwrap();
+}
