@@ -31,6 +31,12 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+/// The allocator. A batch line allocates many small, short-lived objects (parsing, compiling
+/// and explaining its documents); mimalloc makes `ram eval --batch` about 15% faster than the
+/// system allocator (see `tools/measure_batch.sh`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The whole command line.
 #[derive(Debug, Parser)]
 #[command(
