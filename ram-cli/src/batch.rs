@@ -235,7 +235,9 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
 
 /// The values of one context key: a string or an array of strings.
 enum Values<'a> {
+    /// `"value"`.
     One(Text<'a>),
+    /// `["value", ...]`.
     Many(Vec<Text<'a>>),
 }
 
@@ -297,7 +299,12 @@ enum LineError {
     /// The line is not a well-formed request: `InvalidInput`.
     InvalidInput(String),
     /// Document `index` of the line is invalid: `MalformedPolicyDocument`.
-    Malformed { index: usize, error: PolicyError },
+    Malformed {
+        /// Position of the document in `policies`.
+        index: usize,
+        /// Every problem of the document.
+        error: PolicyError,
+    },
 }
 
 /// State kept across lines: compiled documents and reusable names for explanations.
@@ -311,6 +318,7 @@ struct Batch {
 }
 
 impl Batch {
+    /// A batch with nothing seen yet.
     fn new() -> Batch {
         Batch {
             documents: DocumentCache::new(),
@@ -332,6 +340,7 @@ impl Batch {
         }
     }
 
+    /// The name of document `index` in explanations: `/policies/<index>`.
     fn name(&mut self, index: usize) -> Arc<str> {
         while self.names.len() <= index {
             let name = format!("/policies/{}", self.names.len());
@@ -340,6 +349,7 @@ impl Batch {
         self.names[index].clone()
     }
 
+    /// Checks one line and, if it is a well-formed request with valid documents, explains it.
     fn evaluate(&mut self, line: &[u8]) -> Result<Explanation, LineError> {
         let text = std::str::from_utf8(line).map_err(|e| {
             LineError::InvalidInput(format!(

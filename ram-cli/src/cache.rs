@@ -29,6 +29,7 @@ pub type Parsed = Result<Arc<CompiledPolicy>, PolicyError>;
 
 /// The memo.
 pub struct DocumentCache {
+    /// Hashes document texts (fixed seed: a batch is deterministic).
     hasher: FixedState,
     /// (hash, text, outcome) of documents seen at least twice.
     entries: HashTable<(u64, Box<str>, Parsed)>,

@@ -59,7 +59,8 @@ struct Cli {
 /// Later options such as `--state FILE` or `--now RFC3339` belong here too.
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
-    /// Print machine-readable JSON on stdout (errors too, as {"error":{"code":..,"message":..}}).
+    /// Print JSON on stdout, errors too, as {"error":{"code":..,"message":..}} (`eval --batch`
+    /// always prints JSON Lines).
     #[arg(long, global = true)]
     pub json: bool,
 }
@@ -71,8 +72,20 @@ enum Command {
     #[command(subcommand)]
     Policy(PolicyCommand),
     /// Evaluate a request against policy documents (one request, or a batch with --batch).
+    #[command(after_help = EVAL_AFTER_HELP)]
     Eval(EvalArgs),
 }
+
+/// Shown after `ram eval --help`.
+const EVAL_AFTER_HELP: &str = "\
+Exit status: 0 when a decision was made (Allow, ExplicitDeny or ImplicitDeny alike); 2 for
+invalid input (a bad action, resource or --context, an unreadable or invalid policy file).
+
+--batch reads one request per line:
+  {\"policies\":[<policy document>...],\"request\":{\"action\":..,\"resource\":..,\"context\":{KEY: string or [strings]}}}
+and prints exactly one JSON line per input line, in order: a decision, or
+{\"error\":{\"code\":\"MalformedPolicyDocument\"|\"InvalidInput\",..}} for that line (blank lines included).
+Its exit status is 0 once every line has its answer, 2 if the input cannot be read.";
 
 /// `ram policy ...`.
 #[derive(Debug, Subcommand)]

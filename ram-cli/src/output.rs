@@ -171,6 +171,7 @@ pub fn problem_line(file: &str, path: &str, message: &str) -> String {
     }
 }
 
+/// Prints one JSON value and a newline on stdout.
 fn print_json_error<T: Serialize>(value: &T) {
     let mut line = serde_json::to_vec(value).unwrap_or_default();
     line.push(b'\n');

@@ -75,6 +75,7 @@ fn parse_options(args: &ValidateArgs) -> ParseOptions {
     }
 }
 
+/// Reads and validates one file.
 fn check_file(path: &Path, options: &ParseOptions) -> FileReport {
     let file = path.to_string_lossy().into_owned();
     let errors = match read_policy_text(path) {
