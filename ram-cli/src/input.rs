@@ -72,12 +72,14 @@ pub fn split_context_arg(arg: &str) -> Result<(&str, &str), String> {
 /// Decodes a policy file's bytes as UTF-8 text; anything else is a problem of the document
 /// itself (path `""`).
 pub fn decode_policy_text(bytes: Vec<u8>) -> Result<String, Problem> {
-    String::from_utf8(bytes).map_err(|e| Problem {
-        path: String::new(),
-        message: format!(
-            "file is not UTF-8 text (invalid byte at offset {}); a policy document is JSON text",
-            e.utf8_error().valid_up_to()
-        ),
+    String::from_utf8(bytes).map_err(|e| {
+        Problem::new(
+            "",
+            format!(
+                "file is not UTF-8 text (invalid byte at offset {}); a policy document is JSON text",
+                e.utf8_error().valid_up_to()
+            ),
+        )
     })
 }
 

@@ -95,9 +95,6 @@ fn check_file(path: &Path, options: &ParseOptions) -> FileReport {
 /// Reads a policy file as text; a file that cannot be read, or is not UTF-8, is a problem of
 /// the document itself (path `""`).
 fn read_policy_text(path: &Path) -> Result<String, Problem> {
-    let bytes = std::fs::read(path).map_err(|e| Problem {
-        path: String::new(),
-        message: format!("cannot read file: {e}"),
-    })?;
+    let bytes = std::fs::read(path).map_err(|e| Problem::new("", format!("cannot read file: {e}")))?;
     decode_policy_text(bytes)
 }
