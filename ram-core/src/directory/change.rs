@@ -6,11 +6,15 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::error::{DirectoryError, EntityKind};
-use super::names::{check_group_name, check_policy_name, check_role_name, check_user_name, random_alphanumeric};
+use super::names::{
+    check_group_name, check_mfa_device_name, check_policy_name, check_role_name, check_user_name, random_alphanumeric,
+};
+use super::password::{Argon2Params, PasswordPolicy, check_hash};
+use super::session::SessionKey;
 use super::system::system_policy;
 use super::{
-    AccessKey, AccessKeyStatus, AttachedPolicy, CustomPolicy, Directory, Group, PolicyType, PolicyVersion, Role,
-    SecurityPreference, User,
+    AccessKey, AccessKeyStatus, AttachedPolicy, CustomPolicy, Directory, Group, LoginProfile, MfaDevice, PolicyType,
+    PolicyVersion, Role, SecurityPreference, User, mfa,
 };
 use crate::policy::ParseOptions;
 
@@ -192,25 +196,141 @@ pub enum Change {
     },
     /// SetSecurityPreference.
     SetSecurityPreference(SecurityPreference),
+    /// SetPasswordPolicy: every field within RAM's range (`InvalidParameter.<Field>.Range`).
+    SetPasswordPolicy(PasswordPolicy),
+    /// CreateLoginProfile with a password hashed beforehand
+    /// ([`Directory::hash_new_password`], [`Change::create_login_profile`]).
+    CreateLoginProfile {
+        /// UserName.
+        user: String,
+        /// argon2id PHC string.
+        password_hash: String,
+        /// The user must change the password at the next login.
+        password_reset_required: bool,
+        /// The user must bind an MFA device at the next login.
+        mfa_bind_required: bool,
+    },
+    /// UpdateLoginProfile (an administrator): a new password resets its age, the failed
+    /// attempts and any lock.
+    UpdateLoginProfile {
+        /// UserName.
+        user: String,
+        /// New argon2id PHC string.
+        password_hash: Option<String>,
+        /// New PasswordResetRequired.
+        password_reset_required: Option<bool>,
+        /// New MFABindRequired.
+        mfa_bind_required: Option<bool>,
+    },
+    /// DeleteLoginProfile.
+    DeleteLoginProfile {
+        /// UserName.
+        user: String,
+    },
+    /// ChangePassword (the user, see [`Directory::change_password`]): also clears
+    /// PasswordResetRequired, the failed attempts and any lock.
+    ChangePassword {
+        /// UserName.
+        user: String,
+        /// New argon2id PHC string.
+        password_hash: String,
+    },
+    /// A failed console login at the time of the batch: counted, and `MaxLoginAttemps`
+    /// failures within an hour lock the login profile for an hour.
+    RecordLoginFailure {
+        /// UserName.
+        user: String,
+    },
+    /// A successful console login: clears the failed attempts, sets `LastLoginDate`.
+    RecordLoginSuccess {
+        /// UserName.
+        user: String,
+    },
+    /// An MFA code of `step` was accepted: no code of that step or earlier is accepted
+    /// again (`CheckAuthenticationCodeFail` if one already was).
+    UseMfaCode {
+        /// SerialNumber.
+        serial: String,
+        /// The TOTP step.
+        step: u64,
+    },
+    /// CreateVirtualMFADevice with a seed drawn beforehand (see
+    /// [`Change::create_virtual_mfa_device`]); its serial is `acs:ram::<account>:mfa/<name>`.
+    CreateVirtualMfaDevice {
+        /// VirtualMFADeviceName.
+        name: String,
+        /// Base32StringSeed.
+        base32_string_seed: String,
+    },
+    /// DeleteVirtualMFADevice: refused while bound (`DeleteConflict.VirtualMFADevice.User`).
+    DeleteVirtualMfaDevice {
+        /// SerialNumber.
+        serial: String,
+    },
+    /// BindMFADevice: the codes of two consecutive steps, the second within the window of
+    /// the batch's time, both unused (`CheckAuthenticationCodeFail` otherwise).
+    BindMfaDevice {
+        /// UserName.
+        user: String,
+        /// SerialNumber.
+        serial: String,
+        /// AuthenticationCode1.
+        code1: String,
+        /// AuthenticationCode2.
+        code2: String,
+    },
+    /// UnbindMFADevice.
+    UnbindMfaDevice {
+        /// UserName.
+        user: String,
+    },
+    /// Sets the console-session key if there is none yet (the first login draws it).
+    InitConsoleSessionKey {
+        /// The key.
+        key: SessionKey,
+    },
+    /// Replaces the console-session key: every console session ends.
+    RotateConsoleSessionKey {
+        /// The key.
+        key: SessionKey,
+    },
+}
+
+/// Field names whose values are secrets, replaced in `Debug`.
+const SECRET_FIELDS: [&str; 6] = [
+    "access_key_secret",
+    "password_hash",
+    "base32_string_seed",
+    "code1",
+    "code2",
+    "key",
+];
+
+fn redact(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map.iter_mut() {
+                if SECRET_FIELDS.contains(&k.as_str()) {
+                    if !v.is_null() {
+                        *v = serde_json::Value::String("<redacted>".to_owned());
+                    }
+                } else {
+                    redact(v);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
+    }
 }
 
 impl std::fmt::Debug for Change {
+    /// The change's JSON form with every secret (access key secret, password hash, MFA seed
+    /// and codes, session key) replaced by `"<redacted>"`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Change::CreateAccessKey {
-                user, access_key_id, ..
-            } => f
-                .debug_struct("CreateAccessKey")
-                .field("user", user)
-                .field("access_key_id", access_key_id)
-                .field("access_key_secret", &"<redacted>")
-                .finish(),
-            other => {
-                // Every other variant holds no secret; show it through its JSON form.
-                let json = serde_json::to_string(other).map_err(|_| std::fmt::Error)?;
-                f.write_str(&json)
-            }
-        }
+        let mut json = serde_json::to_value(self).map_err(|_| std::fmt::Error)?;
+        redact(&mut json);
+        f.write_str(&json.to_string())
     }
 }
 
@@ -222,6 +342,59 @@ impl Change {
             user: user.to_owned(),
             access_key_id: format!("LTAI{}", random_alphanumeric(20)?),
             access_key_secret: random_alphanumeric(30)?,
+        })
+    }
+
+    /// A `CreateVirtualMfaDevice` with a fresh 64-character base32 seed from the OS random
+    /// source. The seed is in the change: show it to the user once, as RAM does.
+    pub fn create_virtual_mfa_device(name: &str) -> Result<Change, getrandom::Error> {
+        Ok(Change::CreateVirtualMfaDevice {
+            name: name.to_owned(),
+            base32_string_seed: mfa::new_seed()?,
+        })
+    }
+
+    /// A `CreateLoginProfile` for `user` with `password` checked against `dir`'s password
+    /// policy and hashed at the recommended argon2id cost.
+    pub fn create_login_profile(
+        dir: &Directory,
+        user: &str,
+        password: &str,
+        password_reset_required: bool,
+        mfa_bind_required: bool,
+    ) -> Result<Change, DirectoryError> {
+        Ok(Change::CreateLoginProfile {
+            user: user.to_owned(),
+            password_hash: dir.hash_new_password(user, password, Argon2Params::default())?,
+            password_reset_required,
+            mfa_bind_required,
+        })
+    }
+
+    /// An `UpdateLoginProfile` (administrator reset): a new password is checked against the
+    /// policy and `PasswordReusePrevention` and hashed at the recommended cost.
+    pub fn update_login_profile(
+        dir: &Directory,
+        user: &str,
+        password: Option<&str>,
+        password_reset_required: Option<bool>,
+        mfa_bind_required: Option<bool>,
+    ) -> Result<Change, DirectoryError> {
+        let password_hash = password
+            .map(|p| dir.hash_new_password(user, p, Argon2Params::default()))
+            .transpose()?;
+        Ok(Change::UpdateLoginProfile {
+            user: user.to_owned(),
+            password_hash,
+            password_reset_required,
+            mfa_bind_required,
+        })
+    }
+
+    /// A `RotateConsoleSessionKey` with 32 bytes from the OS random source.
+    pub fn rotate_console_session_key() -> Result<Change, getrandom::Error> {
+        Ok(Change::RotateConsoleSessionKey {
+            key: SessionKey::generate()?,
         })
     }
 }
@@ -319,6 +492,7 @@ impl Directory {
                         access_keys: Vec::new(),
                         login_profile: None,
                         mfa_device: None,
+                        last_login_date: None,
                     },
                 );
                 dirty.users.insert(name.clone());
@@ -856,10 +1030,227 @@ impl Directory {
                 dirty.users.insert(user.clone());
             }
             Change::SetSecurityPreference(pref) => {
+                if !(1..=24).contains(&pref.login_session_duration) {
+                    return Err(DirectoryError::invalid(
+                        "InvalidParameter.LoginSessionDuration",
+                        "LoginSessionDuration",
+                        format!(
+                            "found {}; LoginSessionDuration must be 1 to 24 hours",
+                            pref.login_session_duration
+                        ),
+                    ));
+                }
                 self.security_preference = pref.clone();
             }
+            Change::SetPasswordPolicy(_)
+            | Change::CreateLoginProfile { .. }
+            | Change::UpdateLoginProfile { .. }
+            | Change::DeleteLoginProfile { .. }
+            | Change::ChangePassword { .. }
+            | Change::RecordLoginFailure { .. }
+            | Change::RecordLoginSuccess { .. }
+            | Change::UseMfaCode { .. }
+            | Change::CreateVirtualMfaDevice { .. }
+            | Change::DeleteVirtualMfaDevice { .. }
+            | Change::BindMfaDevice { .. }
+            | Change::UnbindMfaDevice { .. }
+            | Change::InitConsoleSessionKey { .. }
+            | Change::RotateConsoleSessionKey { .. } => self.apply_console(change, now)?,
         }
         Ok(())
+    }
+
+    /// The console-authentication changes: password policy, login profiles, logins, MFA.
+    /// None of them touches a policy set, so none marks anything dirty.
+    fn apply_console(&mut self, change: &Change, now: Timestamp) -> Result<(), DirectoryError> {
+        let code_fail = || DirectoryError::NotAllowed {
+            code: "CheckAuthenticationCodeFail".to_owned(),
+            message: "the authentication code is incorrect, outside its window or already used".to_owned(),
+        };
+        match change {
+            Change::SetPasswordPolicy(policy) => {
+                policy.validate()?;
+                self.password_policy = policy.clone();
+            }
+            Change::CreateLoginProfile {
+                user,
+                password_hash,
+                password_reset_required,
+                mfa_bind_required,
+            } => {
+                check_hash(password_hash)?;
+                let forbid_both = self.security_preference.forbid_password_with_access_keys;
+                let u = self.user_mut(user)?;
+                if u.login_profile.is_some() {
+                    return Err(DirectoryError::exists(EntityKind::LoginProfile, user));
+                }
+                if forbid_both && !u.access_keys.is_empty() {
+                    return Err(DirectoryError::NotAllowed {
+                        code: "NotAllowed.User.PasswordWithAccessKey".to_owned(),
+                        message: format!(
+                            "user {user:?} has access keys; the security preference forbids a console password for users with access keys"
+                        ),
+                    });
+                }
+                u.login_profile = Some(LoginProfile {
+                    password_hash: password_hash.clone(),
+                    previous_password_hashes: Vec::new(),
+                    password_reset_required: *password_reset_required,
+                    mfa_bind_required: *mfa_bind_required,
+                    password_set_date: now,
+                    failed_attempts: Vec::new(),
+                    locked_until: None,
+                });
+            }
+            Change::UpdateLoginProfile {
+                user,
+                password_hash,
+                password_reset_required,
+                mfa_bind_required,
+            } => {
+                if let Some(hash) = password_hash {
+                    check_hash(hash)?;
+                }
+                let profile = self.profile_mut(user)?;
+                if let Some(hash) = password_hash {
+                    profile.set_password(hash, now);
+                }
+                if let Some(v) = password_reset_required {
+                    profile.password_reset_required = *v;
+                }
+                if let Some(v) = mfa_bind_required {
+                    profile.mfa_bind_required = *v;
+                }
+            }
+            Change::DeleteLoginProfile { user } => {
+                let u = self.user_mut(user)?;
+                if u.login_profile.take().is_none() {
+                    return Err(DirectoryError::not_exist(EntityKind::LoginProfile, user));
+                }
+            }
+            Change::ChangePassword { user, password_hash } => {
+                check_hash(password_hash)?;
+                let profile = self.profile_mut(user)?;
+                profile.set_password(password_hash, now);
+                profile.password_reset_required = false;
+            }
+            Change::RecordLoginFailure { user } => {
+                let max = self.password_policy.max_login_attempts;
+                self.profile_mut(user)?.record_failure(now, max);
+            }
+            Change::RecordLoginSuccess { user } => {
+                self.profile_mut(user)?.failed_attempts.clear();
+                self.user_mut(user)?.last_login_date = Some(now);
+            }
+            Change::UseMfaCode { serial, step } => {
+                let device = self.device_mut(serial)?;
+                if device.last_used_step.is_some_and(|last| last >= *step) {
+                    return Err(code_fail());
+                }
+                device.last_used_step = Some(*step);
+            }
+            Change::CreateVirtualMfaDevice {
+                name,
+                base32_string_seed,
+            } => {
+                check_mfa_device_name(name)?;
+                mfa::check_seed(base32_string_seed)?;
+                let serial = self.mfa_serial(name);
+                if self.mfa_devices.contains_key(&serial) {
+                    return Err(DirectoryError::exists(EntityKind::MfaDevice, name));
+                }
+                if self.mfa_devices.len() >= self.quotas.virtual_mfa_devices {
+                    return Err(DirectoryError::limit(
+                        "LimitExceeded.VirtualMFADevice",
+                        format!(
+                            "the account already has {} virtual MFA devices, the quota",
+                            self.quotas.virtual_mfa_devices
+                        ),
+                    ));
+                }
+                self.mfa_devices.insert(
+                    serial.clone(),
+                    MfaDevice {
+                        serial_number: serial,
+                        base32_string_seed: base32_string_seed.clone(),
+                        user_name: None,
+                        last_used_step: None,
+                        enable_date: None,
+                    },
+                );
+            }
+            Change::DeleteVirtualMfaDevice { serial } => {
+                let device = self.device_mut(serial)?;
+                if let Some(user) = &device.user_name {
+                    return Err(DirectoryError::conflict(
+                        "DeleteConflict.VirtualMFADevice.User",
+                        format!("the MFA device {serial:?} is bound to user {user:?}; unbind it first"),
+                    ));
+                }
+                self.mfa_devices.remove(serial);
+            }
+            Change::BindMfaDevice {
+                user,
+                serial,
+                code1,
+                code2,
+            } => {
+                mfa::check_code_format(code1)?;
+                mfa::check_code_format(code2)?;
+                if self.user_mut(user)?.mfa_device.is_some() {
+                    return Err(DirectoryError::exists(EntityKind::UserMfaDevice, user));
+                }
+                let device = self.device_mut(serial)?;
+                if let Some(other) = &device.user_name {
+                    return Err(DirectoryError::NotAllowed {
+                        code: "EntityAlreadyExists.VirtualMFADevice.User".to_owned(),
+                        message: format!("the MFA device {serial:?} is already bound to user {other:?}"),
+                    });
+                }
+                let step =
+                    mfa::verify_consecutive(&device.base32_string_seed, code1, code2, now, device.last_used_step)
+                        .ok_or_else(code_fail)?;
+                device.user_name = Some(user.clone());
+                device.last_used_step = Some(step);
+                device.enable_date = Some(now);
+                self.user_mut(user)?.mfa_device = Some(serial.clone());
+            }
+            Change::UnbindMfaDevice { user } => {
+                let serial = self
+                    .user_mut(user)?
+                    .mfa_device
+                    .take()
+                    .ok_or_else(|| DirectoryError::not_exist(EntityKind::UserMfaDevice, user))?;
+                if let Some(device) = self.mfa_devices.get_mut(&serial) {
+                    // The last used step stays: a code accepted once is never accepted again.
+                    device.user_name = None;
+                    device.enable_date = None;
+                }
+            }
+            Change::InitConsoleSessionKey { key } => {
+                if self.console_session_key.is_none() {
+                    self.console_session_key = Some(key.clone());
+                }
+            }
+            Change::RotateConsoleSessionKey { key } => {
+                self.console_session_key = Some(key.clone());
+            }
+            _ => unreachable!("apply_one routes only console changes here"),
+        }
+        Ok(())
+    }
+
+    fn profile_mut(&mut self, user: &str) -> Result<&mut LoginProfile, DirectoryError> {
+        self.user_mut(user)?
+            .login_profile
+            .as_mut()
+            .ok_or_else(|| DirectoryError::not_exist(EntityKind::LoginProfile, user))
+    }
+
+    fn device_mut(&mut self, serial: &str) -> Result<&mut MfaDevice, DirectoryError> {
+        self.mfa_devices
+            .get_mut(serial)
+            .ok_or_else(|| DirectoryError::not_exist(EntityKind::MfaDevice, serial))
     }
 
     fn custom_mut(&mut self, name: &str) -> Result<&mut CustomPolicy, DirectoryError> {
@@ -915,8 +1306,9 @@ impl Directory {
         if let Some(serial) = &user.mfa_device
             && let Some(device) = self.mfa_devices.get_mut(serial)
         {
+            // The last used step stays: a code accepted once is never accepted again.
             device.user_name = None;
-            device.last_used_step = None;
+            device.enable_date = None;
         }
         self.users.remove(name);
         dirty.users.insert(name.to_owned());

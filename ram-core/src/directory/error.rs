@@ -21,6 +21,8 @@ pub enum EntityKind {
     LoginProfile,
     /// A virtual MFA device.
     MfaDevice,
+    /// A user's MFA device binding.
+    UserMfaDevice,
 }
 
 impl EntityKind {
@@ -35,6 +37,7 @@ impl EntityKind {
             EntityKind::AccessKey => "User.AccessKey",
             EntityKind::LoginProfile => "User.LoginProfile",
             EntityKind::MfaDevice => "VirtualMFADevice",
+            EntityKind::UserMfaDevice => "User.MFADevice",
         }
     }
 }

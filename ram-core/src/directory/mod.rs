@@ -7,7 +7,11 @@
 
 mod change;
 mod error;
+mod login;
+pub mod mfa;
 pub mod names;
+pub mod password;
+mod session;
 mod system;
 
 use imbl::OrdMap;
@@ -16,6 +20,9 @@ use serde::{Deserialize, Serialize};
 
 pub use change::{Change, Dirty, PolicyTarget};
 pub use error::{DirectoryError, EntityKind};
+pub use login::{LoginAttempt, LoginError};
+pub use password::{Argon2Params, PasswordPolicy, hash_password, hash_password_with};
+pub use session::{ConsoleSession, SessionError, SessionKey};
 pub use system::{SYSTEM_POLICIES, SystemPolicy, system_policy};
 
 use crate::policy::{MAX_POLICY_CHARS, ParseOptions, PolicyDocument};
@@ -52,6 +59,9 @@ pub struct Quotas {
     pub custom_policies_per_role: usize,
     /// Characters in a custom policy document.
     pub policy_document_chars: usize,
+    /// Virtual MFA devices per account.
+    #[serde(rename = "VirtualMFADevices")]
+    pub virtual_mfa_devices: usize,
 }
 
 impl Default for Quotas {
@@ -71,6 +81,7 @@ impl Default for Quotas {
             system_policies_per_role: 20,
             custom_policies_per_role: 5,
             policy_document_chars: MAX_POLICY_CHARS,
+            virtual_mfa_devices: 1_000,
         }
     }
 }
@@ -83,6 +94,8 @@ pub struct SecurityPreference {
     pub refuse_root_access_keys: bool,
     /// Forbid one user from having both a password and access keys (default off).
     pub forbid_password_with_access_keys: bool,
+    /// Hours a console session lasts, 1–24 (default 6).
+    pub login_session_duration: u32,
 }
 
 impl Default for SecurityPreference {
@@ -90,6 +103,7 @@ impl Default for SecurityPreference {
         SecurityPreference {
             refuse_root_access_keys: true,
             forbid_password_with_access_keys: false,
+            login_session_duration: 6,
         }
     }
 }
@@ -226,6 +240,9 @@ pub struct User {
     /// The serial of its bound virtual MFA device, if any.
     #[serde(default, rename = "MFADevice", skip_serializing_if = "Option::is_none")]
     pub mfa_device: Option<String>,
+    /// When it last logged in to the console, if ever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_login_date: Option<Timestamp>,
 }
 
 /// A user group.
@@ -322,6 +339,9 @@ pub struct MfaDevice {
     /// The last accepted TOTP step, so a code is never accepted twice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_used_step: Option<u64>,
+    /// When it was bound to its user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_date: Option<Timestamp>,
 }
 
 impl std::fmt::Debug for MfaDevice {
@@ -330,6 +350,8 @@ impl std::fmt::Debug for MfaDevice {
             .field("serial_number", &self.serial_number)
             .field("base32_string_seed", &"<redacted>")
             .field("user_name", &self.user_name)
+            .field("last_used_step", &self.last_used_step)
+            .field("enable_date", &self.enable_date)
             .finish()
     }
 }
@@ -358,6 +380,10 @@ pub struct Directory {
     #[serde(default)]
     security_preference: SecurityPreference,
     #[serde(default)]
+    password_policy: PasswordPolicy,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    console_session_key: Option<SessionKey>,
+    #[serde(default)]
     users: OrdMap<String, User>,
     #[serde(default)]
     groups: OrdMap<String, Group>,
@@ -385,6 +411,10 @@ struct StoredDirectory {
     quotas: Quotas,
     #[serde(default)]
     security_preference: SecurityPreference,
+    #[serde(default)]
+    password_policy: PasswordPolicy,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    console_session_key: Option<SessionKey>,
     #[serde(default)]
     users: OrdMap<String, User>,
     #[serde(default)]
@@ -416,6 +446,8 @@ impl From<StoredDirectory> for Directory {
             account_id: s.account_id,
             quotas: s.quotas,
             security_preference: s.security_preference,
+            password_policy: s.password_policy,
+            console_session_key: s.console_session_key,
             users: s.users,
             groups: s.groups,
             roles: s.roles,
@@ -436,6 +468,8 @@ impl Directory {
             account_id: account_id.to_owned(),
             quotas: Quotas::default(),
             security_preference: SecurityPreference::default(),
+            password_policy: PasswordPolicy::default(),
+            console_session_key: None,
             users: OrdMap::new(),
             groups: OrdMap::new(),
             roles: OrdMap::new(),
@@ -504,6 +538,18 @@ impl Directory {
     /// A virtual MFA device by serial number.
     pub fn mfa_device(&self, serial: &str) -> Option<&MfaDevice> {
         self.mfa_devices.get(serial)
+    }
+    /// All virtual MFA devices, by serial number.
+    pub fn mfa_devices(&self) -> impl Iterator<Item = &MfaDevice> {
+        self.mfa_devices.values()
+    }
+    /// The serial number a virtual MFA device named `name` gets (`acs:ram::<account>:mfa/<name>`).
+    pub fn mfa_serial(&self, name: &str) -> String {
+        format!("acs:ram::{}:mfa/{name}", self.account_id)
+    }
+    /// The password policy in force.
+    pub fn password_policy(&self) -> &PasswordPolicy {
+        &self.password_policy
     }
     /// The ARN of the role named `name` (`acs:ram::<account>:role/<name>`).
     pub fn role_arn(&self, name: &str) -> String {
