@@ -7,11 +7,11 @@
 
 mod change;
 mod error;
-mod login;
+pub mod login;
 pub mod mfa;
 pub mod names;
 pub mod password;
-mod session;
+pub mod session;
 mod system;
 
 use imbl::OrdMap;
@@ -208,6 +208,8 @@ impl std::fmt::Debug for LoginProfile {
             .field("password_reset_required", &self.password_reset_required)
             .field("mfa_bind_required", &self.mfa_bind_required)
             .field("password_set_date", &self.password_set_date)
+            .field("failed_attempts", &self.failed_attempts)
+            .field("locked_until", &self.locked_until)
             .finish_non_exhaustive()
     }
 }
