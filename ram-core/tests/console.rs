@@ -1433,3 +1433,21 @@ fn state_round_trips_and_keeps_secrets_out_of_debug() {
     let debug = format!("{attempt:?}");
     assert!(!debug.contains("hunter2-secret") && !debug.contains("123456"));
 }
+
+#[test]
+fn rfc6238_sha1_test_vectors() {
+    // Seed "12345678901234567890" in base32.
+    let seed = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+    for (time, expected) in [
+        (59, "94287082"),
+        (1_111_111_109, "07081804"),
+        (1_111_111_111, "14050471"),
+        (1_234_567_890, "89005924"),
+        (2_000_000_000, "69279037"),
+        (20_000_000_000, "65353130"),
+    ] {
+        assert_eq!(mfa::code_with_digits(seed, time, 8).unwrap(), expected);
+        let now = Timestamp::from_second(time as i64).unwrap();
+        assert_eq!(mfa::code_at(seed, now).unwrap(), expected[2..]);
+    }
+}
