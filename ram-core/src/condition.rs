@@ -4,11 +4,10 @@ use std::fmt;
 use std::str::FromStr;
 
 use ipnet::IpNet;
-use jiff::Timestamp;
 
 use crate::context::{ContextValue, RequestContext};
 use crate::glob::Glob;
-use crate::value::Decimal;
+use crate::value::{Decimal, Instant};
 
 /// The 21 condition operators of the RAM policy language. Names are case-sensitive.
 ///
@@ -230,7 +229,7 @@ pub enum ConditionValues {
     /// Numeric operators.
     Numbers(Vec<Decimal>),
     /// Date operators.
-    Instants(Vec<Timestamp>),
+    Instants(Vec<Instant>),
     /// `Bool`: exactly one value.
     Bool(bool),
     /// IP operators: blocks (a single address is a block of one).
@@ -278,7 +277,7 @@ impl Condition {
         };
         Condition {
             operator,
-            key_lower: key.to_ascii_lowercase().into(),
+            key_lower: key.to_lowercase().into(),
             key,
             values,
             compiled,
@@ -334,11 +333,11 @@ impl Condition {
             (ConditionValues::Instants(values), _) => {
                 let Some(t) = v.instant() else { return false };
                 values.iter().any(|p| match self.operator {
-                    DateEquals | DateNotEquals => t == *p,
-                    DateLessThan => t < *p,
-                    DateLessThanEquals => t <= *p,
-                    DateGreaterThan => t > *p,
-                    DateGreaterThanEquals => t >= *p,
+                    DateEquals | DateNotEquals => t == p,
+                    DateLessThan => t < p,
+                    DateLessThanEquals => t <= p,
+                    DateGreaterThan => t > p,
+                    DateGreaterThanEquals => t >= p,
                     _ => false,
                 })
             }
@@ -414,6 +413,9 @@ mod tests {
     fn keys_compare_case_insensitively() {
         let c = Condition::new(Operator::StringEquals, "acs:PrincipalARN", strings(&["x"]));
         assert!(c.holds(&ctx(&[("ACS:principalarn", "x")])));
+        let tag = Condition::new(Operator::StringEquals, "acs:ResourceTag/Équipe", strings(&["x"]));
+        assert!(tag.holds(&ctx(&[("ACS:RESOURCETAG/éQUIPE", "x")])));
+        assert!(!tag.holds(&ctx(&[("acs:ResourceTag/Equipe", "x")])));
     }
 
     #[test]

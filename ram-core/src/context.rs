@@ -8,7 +8,7 @@ use std::net::IpAddr;
 
 use jiff::Timestamp;
 
-use crate::value::{Decimal, canonical_ip, parse_bool, parse_instant, parse_ip};
+use crate::value::{Decimal, Instant, canonical_ip, parse_bool, parse_instant, parse_ip};
 
 /// Well-known global condition keys.
 pub mod keys {
@@ -36,7 +36,7 @@ pub struct ContextValue {
     raw: Box<str>,
     lower: Box<str>,
     number: Option<Decimal>,
-    instant: Option<Timestamp>,
+    instant: Option<Instant>,
     boolean: Option<bool>,
     ip: Option<IpAddr>,
 }
@@ -67,8 +67,8 @@ impl ContextValue {
         self.number.as_ref()
     }
     /// As an instant, if it is one.
-    pub fn instant(&self) -> Option<Timestamp> {
-        self.instant
+    pub fn instant(&self) -> Option<&Instant> {
+        self.instant.as_ref()
     }
     /// As a boolean, if it is `true` or `false`.
     pub fn boolean(&self) -> Option<bool> {
@@ -119,15 +119,20 @@ impl RequestContext {
         ContextBuilder::default()
     }
 
-    /// The values of `key` (any case), if present.
+    /// The values of `key` (any case: key names compare by their Unicode lower-case forms),
+    /// if present.
     pub fn get(&self, key: &str) -> Option<&[ContextValue]> {
-        self.entries
-            .iter()
-            .find(|e| e.key_lower.eq_ignore_ascii_case(key))
-            .map(|e| e.values.as_slice())
+        let found = if key.is_ascii() {
+            // An ASCII key's lower-case form is its ASCII lower-case form: no allocation.
+            self.entries.iter().find(|e| e.key_lower.eq_ignore_ascii_case(key))
+        } else {
+            let lower = key.to_lowercase();
+            self.entries.iter().find(|e| *e.key_lower == *lower)
+        };
+        found.map(|e| e.values.as_slice())
     }
 
-    /// Lookup by a key already in ASCII lower case: the condition evaluator's path.
+    /// Lookup by a key already in (Unicode) lower case: the condition evaluator's path.
     #[inline]
     pub(crate) fn values_lowercase_key(&self, key_lower: &str) -> &[ContextValue] {
         for e in &self.entries {
@@ -159,7 +164,7 @@ impl RequestContext {
     }
 
     fn entry_mut(&mut self, key: &str) -> &mut Entry {
-        let lower = key.to_ascii_lowercase();
+        let lower = key.to_lowercase();
         let pos = match self.entries.iter().position(|e| *e.key_lower == *lower) {
             Some(pos) => pos,
             None => {
@@ -227,7 +232,9 @@ impl ContextBuilder {
 
     /// `acs:CurrentTime`.
     pub fn current_time(mut self, now: Timestamp) -> Self {
-        self.context.set(keys::CURRENT_TIME, [now.to_string()]);
+        let mut v = ContextValue::parse(&now.to_string());
+        v.instant = Some(Instant::from(now));
+        self.context.set_one(keys::CURRENT_TIME, v);
         self
     }
 
@@ -305,7 +312,10 @@ mod tests {
             ctx.get(keys::SOURCE_IP).unwrap()[0].ip(),
             Some("192.0.2.1".parse().unwrap())
         );
-        assert_eq!(ctx.get(keys::CURRENT_TIME).unwrap()[0].instant(), Some(now));
+        assert_eq!(
+            ctx.get(keys::CURRENT_TIME).unwrap()[0].instant(),
+            Some(&Instant::from(now))
+        );
         assert_eq!(ctx.get(keys::MFA_PRESENT).unwrap()[0].boolean(), Some(true));
     }
 
@@ -319,6 +329,18 @@ mod tests {
         let v: Vec<&str> = ctx.get("a:b").unwrap().iter().map(|v| v.raw()).collect();
         assert_eq!(v, ["2", "3"]);
         assert_eq!(ctx.iter().count(), 1);
+    }
+
+    #[test]
+    fn key_names_compare_by_unicode_lower_case() {
+        let ctx = RequestContext::builder()
+            .set("acs:ResourceTag/Équipe", "a")
+            .add("ACS:resourcetag/éQUIPE", "b")
+            .build();
+        assert_eq!(ctx.iter().count(), 1);
+        assert_eq!(ctx.get("acs:resourcetag/ÉQUIPE").unwrap().len(), 2);
+        assert_eq!(ctx.get("ACS:RESOURCETAG/équipe").unwrap().len(), 2);
+        assert!(ctx.get("acs:resourcetag/equipe").is_none());
     }
 
     #[test]

@@ -8,7 +8,6 @@ use std::cmp::Ordering;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
-use jiff::Timestamp;
 
 /// An exact decimal number, `-?[0-9]+(\.[0-9]+)?`, of any size.
 ///
@@ -83,8 +82,87 @@ impl PartialOrd for Decimal {
     }
 }
 
+/// An instant of a date condition: seconds since the Unix epoch plus the exact fraction of a
+/// second as written, so any RFC 3339 instant (years 0000 to 9999 with any offset, any number
+/// of fractional digits) compares exactly.
+///
+/// ```
+/// use ram_core::value::{Instant, parse_instant};
+///
+/// let a = parse_instant("2019-08-12T17:00:00+08:00").unwrap();
+/// assert_eq!(a, parse_instant("2019-08-12T09:00:00Z").unwrap());
+/// assert!(parse_instant("9999-12-31T23:59:59.5Z").unwrap() > parse_instant("9999-12-31").unwrap());
+/// assert_eq!(Instant::from("2024-01-01T00:00:00Z".parse::<jiff::Timestamp>().unwrap()), parse_instant("2024-01-01").unwrap());
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Instant {
+    /// Whole seconds since 1970-01-01T00:00:00Z (negative before).
+    seconds: i64,
+    /// Fraction digits without trailing zeros: compared as text, which orders them exactly.
+    fraction: Box<str>,
+}
+
+impl Instant {
+    /// Whole seconds since the Unix epoch (the fraction rounds towards the past).
+    pub fn as_second(&self) -> i64 {
+        self.seconds
+    }
+}
+
+impl From<jiff::Timestamp> for Instant {
+    fn from(t: jiff::Timestamp) -> Instant {
+        let (mut seconds, mut nanos) = (t.as_second(), t.subsec_nanosecond());
+        if nanos < 0 {
+            seconds -= 1;
+            nanos += 1_000_000_000;
+        }
+        let fraction = format!("{nanos:09}");
+        Instant {
+            seconds,
+            fraction: fraction.trim_end_matches('0').into(),
+        }
+    }
+}
+
+/// Days from 1970-01-01 to the proleptic Gregorian date `y-m-d`.
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// `n` ASCII digits at the start of `b` as a number.
+fn digits(b: &[u8], n: usize) -> Option<i64> {
+    let part = b.get(..n)?;
+    part.iter().try_fold(0i64, |acc, &c| {
+        c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
+    })
+}
+
+/// `YYYY-MM-DD` as days since the epoch, if the date exists.
+fn full_date(b: &[u8]) -> Option<i64> {
+    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let (y, m, d) = (digits(b, 4)?, digits(&b[5..], 2)?, digits(&b[8..], 2)?);
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let month_days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    (1..=month_days).contains(&d).then(|| days_from_civil(y, m, d))
+}
+
 /// Parses an RFC 3339 instant (`2019-08-12T17:00:00+08:00`, `...Z`, optional fractional
-/// seconds) or a date alone (`2024-01-01`, midnight UTC).
+/// seconds) or a date alone (`2024-01-01`, midnight UTC). Nothing else is accepted: no
+/// comma fractions, no offsets without a colon or beyond 23:59, no ISO 8601 basic forms.
+/// A leap second (`:60`) counts as the last second of its minute.
 ///
 /// ```
 /// use ram_core::value::parse_instant;
@@ -94,33 +172,49 @@ impl PartialOrd for Decimal {
 /// assert_eq!(a, b);
 /// assert!(parse_instant("next tuesday").is_none());
 /// ```
-pub fn parse_instant(s: &str) -> Option<Timestamp> {
+pub fn parse_instant(s: &str) -> Option<Instant> {
     let b = s.as_bytes();
+    let days = full_date(b)?;
     if b.len() == 10 {
-        if !(b[4] == b'-' && b[7] == b'-') {
+        return Some(Instant {
+            seconds: days * 86_400,
+            fraction: "".into(),
+        });
+    }
+    // date-time = full-date "T" HH ":" MM ":" SS ["." 1*DIGIT] ("Z" / ("+" / "-") HH ":" MM)
+    if b.len() < 20 || !matches!(b[10], b'T' | b't') || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let (hour, minute, second) = (digits(&b[11..], 2)?, digits(&b[14..], 2)?, digits(&b[17..], 2)?);
+    if hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let mut rest = &s[19..];
+    let mut fraction = "";
+    if let Some(after_dot) = rest.strip_prefix('.') {
+        let n = after_dot.bytes().take_while(u8::is_ascii_digit).count();
+        if n == 0 {
             return None;
         }
-        let date: jiff::civil::Date = s.parse().ok()?;
-        return jiff::tz::Offset::UTC
-            .to_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
-            .ok();
+        fraction = after_dot[..n].trim_end_matches('0');
+        rest = &after_dot[n..];
     }
-    // RFC 3339 shape: YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM). jiff is more liberal (it also
-    // takes ISO 8601 basic forms and bracketed zones), so check the shape first.
-    if b.len() < 20
-        || !(b[4] == b'-' && b[7] == b'-' && matches!(b[10], b'T' | b't') && b[13] == b':' && b[16] == b':')
-        || s.contains('[')
-    {
-        return None;
-    }
-    let offset_ok = match b[b.len() - 1] {
-        b'Z' | b'z' => true,
-        _ => b.len() >= 25 && matches!(b[b.len() - 6], b'+' | b'-') && b[b.len() - 3] == b':',
+    let offset = match rest.as_bytes() {
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let (h, m) = (digits(&[*h1, *h2], 2)?, digits(&[*m1, *m2], 2)?);
+            if h > 23 || m > 59 {
+                return None;
+            }
+            let magnitude = h * 3_600 + m * 60;
+            if *sign == b'-' { -magnitude } else { magnitude }
+        }
+        _ => return None,
     };
-    if !offset_ok {
-        return None;
-    }
-    s.parse::<Timestamp>().ok()
+    Some(Instant {
+        seconds: days * 86_400 + hour * 3_600 + minute * 60 + second.min(59) - offset,
+        fraction: fraction.into(),
+    })
 }
 
 /// Parses an IP address or CIDR block; a block written with host bits set stands for its
@@ -191,10 +285,38 @@ mod tests {
     #[test]
     fn instants() {
         let z = parse_instant("2024-01-01T00:00:00Z").unwrap();
-        assert_eq!(parse_instant("2024-01-01"), Some(z));
-        assert_eq!(parse_instant("2024-01-01T08:00:00+08:00"), Some(z));
-        assert_eq!(parse_instant("2024-01-01T00:00:00.000Z"), Some(z));
+        assert_eq!(z.as_second(), 1_704_067_200);
+        assert_eq!(parse_instant("2024-01-01"), Some(z.clone()));
+        assert_eq!(parse_instant("2024-01-01T08:00:00+08:00"), Some(z.clone()));
+        assert_eq!(parse_instant("2023-12-31T19:30:00-04:30"), Some(z.clone()));
+        assert_eq!(parse_instant("2024-01-01t00:00:00z"), Some(z.clone()));
+        assert_eq!(parse_instant("2024-01-01T00:00:00.000Z"), Some(z.clone()));
         assert!(parse_instant("2024-01-01T00:00:00.5Z").unwrap() > z);
+        assert!(parse_instant("2023-12-31T23:59:59.999999999999Z").unwrap() < z);
+        assert!(parse_instant("2024-01-01T00:00:00.0000000001Z").unwrap() > z);
+        assert!(parse_instant("2024-01-01T00:00:00.25Z").unwrap() < parse_instant("2024-01-01T00:00:00.5Z").unwrap());
+        assert_eq!(parse_instant("1970-01-01").unwrap().as_second(), 0);
+        assert_eq!(parse_instant("1969-12-31T23:59:59Z").unwrap().as_second(), -1);
+        assert_eq!(parse_instant("2000-02-29").unwrap().as_second(), 951_782_400);
+        assert_eq!(parse_instant("0000-01-01").unwrap().as_second(), -62_167_219_200);
+        // The whole of year 9999, in any offset, is representable.
+        let end = parse_instant("9999-12-31T23:59:59Z").unwrap();
+        assert_eq!(end.as_second(), 253_402_300_799);
+        assert!(parse_instant("9999-12-31T23:59:59-23:59").unwrap() > end);
+        assert!(parse_instant("9999-12-31").unwrap() < end);
+        // A leap second counts as the last second of its minute.
+        assert_eq!(
+            parse_instant("2016-12-31T23:59:60Z"),
+            parse_instant("2016-12-31T23:59:59Z")
+        );
+        for t in [
+            "2024-05-01T12:00:00.123456789Z",
+            "1960-03-04T05:06:07.5Z",
+            "2024-05-01T12:00:00Z",
+        ] {
+            let ts: jiff::Timestamp = t.parse().unwrap();
+            assert_eq!(Instant::from(ts), parse_instant(t).unwrap(), "{t}");
+        }
         for bad in [
             "",
             "2024-01-01T00:00:00",
@@ -206,6 +328,25 @@ mod tests {
             "yesterday",
             "1700000000",
             "2024-01-01T00:00:00Z[UTC]",
+            "2024-01-01T00:00:00,5Z",
+            "2024-01-01T00:00:00.Z",
+            "2024-01-01T00:00:00+24:00",
+            "2024-01-01T00:00:00+08:60",
+            "2024-01-01T00:00:00+8:00",
+            "2024-01-01T24:00:00Z",
+            "2024-01-01T00:60:00Z",
+            "2024-01-01T00:00:61Z",
+            "2023-02-29",
+            "1900-02-29",
+            "2024-00-10",
+            "2024-01-00",
+            "+2024-01-01",
+            "2024-01-01T00:00:00ZZ",
+            "2024-01-01T00:00:00+08:00:00",
+            "2024-01-01T00:00Z",
+            "2024-01-01T0:00:00Z",
+            "2024-1-01",
+            "２０２４-01-01",
         ] {
             assert_eq!(parse_instant(bad), None, "{bad:?}");
         }
