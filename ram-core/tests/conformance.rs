@@ -4,9 +4,10 @@
 //! The cases live in `tests/conformance_cases/*.json`, one file per spec section; each case
 //! has an `id`, the `rule` it covers, its input and its expected outcome (see each file's
 //! `notes` for the shorthands). This runner evaluates every case, collects every failure and
-//! reports all failing ids at once. A handful of section-4 rules about change over time
-//! ("read at decision time") need a sequence of steps and are written as Rust cases at the end
-//! of this file; they are reported the same way.
+//! reports all failing ids at once. A handful of rules that need a sequence of steps (a
+//! rejected document is never partly applied; policies, attachments and membership are read
+//! at decision time) are written as Rust cases at the end of this file and reported the same
+//! way.
 //!
 //! Run with `cargo test -p ram-core --test conformance -- --nocapture` to see the counts.
 
@@ -88,8 +89,8 @@ fn conformance() {
             record(id, kind, outcome);
         }
     }
-    for (id, run) in DYNAMIC_CASES {
-        record(id, "dynamic", catch_unwind(AssertUnwindSafe(run)));
+    for (id, run) in SCRIPTED_CASES {
+        record(id, "scripted", catch_unwind(AssertUnwindSafe(run)));
     }
 
     let total: usize = per_section.values().sum();
@@ -146,11 +147,10 @@ fn document_text(case: &Value) -> Result<String, String> {
             let fill = pad["fill"].as_str().ok_or("pad.fill")?;
             let base = text.chars().count() - "{PAD}".chars().count();
             let fill_len = fill.chars().count();
-            if !text.contains("{PAD}") || to < base || (to - base) % fill_len != 0 {
+            let padded = text.replacen("{PAD}", &fill.repeat(to.saturating_sub(base) / fill_len), 1);
+            if !text.contains("{PAD}") || padded.chars().count() != to {
                 return Err(format!("cannot pad {base} characters to {to} with {fill:?}"));
             }
-            let padded = text.replacen("{PAD}", &fill.repeat((to - base) / fill_len), 1);
-            assert_eq!(padded.chars().count(), to);
             Ok(padded)
         }
     }
@@ -187,11 +187,18 @@ fn run_validate(case: &Value) -> Outcome {
                 return Err(format!("problem at {:?} has no message", p.path));
             }
             let got: BTreeSet<String> = problems.iter().map(|p| p.path.clone()).collect();
-            if got == expected {
-                Ok(())
-            } else {
-                Err(format!("expected problems at {expected:?}, got: {e}"))
+            if got != expected {
+                return Err(format!("expected problems at {expected:?}, got: {e}"));
             }
+            // The problems say what was found and what is allowed.
+            if let Some(texts) = case.get("messages") {
+                for text in strings(texts)? {
+                    if !problems.iter().any(|p| p.message.contains(&text)) {
+                        return Err(format!("no problem message mentions {text:?}: {e}"));
+                    }
+                }
+            }
+            Ok(())
         }
         _ => Err("a validate case has exactly one of \"valid\": true and \"invalid\": [paths]".to_owned()),
     }
@@ -730,12 +737,14 @@ fn run_policy_versions(case: &Value) -> Outcome {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Section 4: policies, attachments and membership are read at decision time
+// Scripted cases: a rejected document is never applied (section 1); policies, attachments and
+// membership are read at decision time (section 4)
 // ---------------------------------------------------------------------------------------------
 
-type DynamicCase = (&'static str, fn() -> Outcome);
+type ScriptedCase = (&'static str, fn() -> Outcome);
 
-const DYNAMIC_CASES: &[DynamicCase] = &[
+const SCRIPTED_CASES: &[ScriptedCase] = &[
+    ("1.reject.never-partly-applied", rejected_document_never_applied),
     ("4.dynamic.detach-applies-to-next-check", dynamic_detach),
     ("4.dynamic.new-default-version-applies", dynamic_new_version),
     ("4.dynamic.group-membership-read-at-decision", dynamic_membership),
@@ -767,6 +776,50 @@ fn dynamic_setup(extra: Vec<Change>) -> Result<Authorizer, String> {
     changes.extend(extra);
     auth.apply(&changes).map_err(|e| e.to_string())?;
     Ok(auth)
+}
+
+fn rejected_document_never_applied() -> Outcome {
+    let auth = dynamic_setup(vec![attach(PolicyTarget::User("alice".into()), "EcsAll")])?;
+    let alice = Caller::user("alice");
+    // A valid Deny next to an invalid statement: the whole document is rejected.
+    let bad = json!([
+        {"Effect": "Deny", "Action": "ecs:*", "Resource": "*"},
+        {"Effect": "Allow", "Action": "ecs", "Resource": "*"}
+    ]);
+    let refused = |step: &str, result: Result<_, ram_core::directory::DirectoryError>| match result {
+        Err(e) if e.code() == "MalformedPolicyDocument" => Ok(()),
+        other => Err(format!("{step}: expected MalformedPolicyDocument, got {other:?}")),
+    };
+    refused(
+        "new default version",
+        auth.apply(&[Change::CreatePolicyVersion {
+            name: "EcsAll".into(),
+            document: statements_text(&bad),
+            set_as_default: true,
+            rotate: false,
+        }]),
+    )?;
+    expect_decision(
+        "after the refused version",
+        decide_for(&auth, &alice),
+        Ok(Decision::Allow),
+    )?;
+    refused(
+        "new policy",
+        auth.apply(&[
+            create_policy("Broken", &bad),
+            attach(PolicyTarget::User("alice".into()), "Broken"),
+        ]),
+    )?;
+    expect_decision(
+        "after the refused policy",
+        decide_for(&auth, &alice),
+        Ok(Decision::Allow),
+    )?;
+    if auth.snapshot().directory().custom_policy("Broken").is_some() {
+        return Err("the refused policy was stored".to_owned());
+    }
+    Ok(())
 }
 
 fn dynamic_detach() -> Outcome {
