@@ -43,6 +43,7 @@ pub mod glob;
 mod json;
 pub mod policy;
 pub mod policy_set;
+pub mod store;
 pub mod value;
 
 /// The README's Rust quickstart, compiled and run as a doctest so it stays true.
@@ -60,3 +61,4 @@ pub use policy::{
     Principal, Statement,
 };
 pub use policy_set::{CompiledPolicy, PolicySet, PolicySetBuilder, Request};
+pub use store::{CommitError, FileStore, State, Store, StoreError};
