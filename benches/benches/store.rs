@@ -3,6 +3,8 @@
 //! group with 1–5 of 200 custom policies (5–20 statements, a quarter with a condition), and
 //! one access key per user.
 //!
+//! - `directory_apply/*`: `Directory::apply_at` alone with a one-user change (an access
+//!   key's status), the first step of a publish and what a journal replay does per record.
 //! - `publish/*`: a one-user change (attach or detach a policy, alternately) through
 //!   `Authorizer::apply_at`, nothing persisted.
 //! - `persist/*`: persisting a one-user change (an access key's status, toggled) with the
@@ -193,6 +195,18 @@ fn bench(c: &mut Criterion) {
         // A timestamp of the right type without naming the time crate.
         let now = dir.user(&user_name(0)).unwrap().create_date;
         let label = if users == 100 { "100_users" } else { "100k_users" };
+
+        // The directory alone: Directory::apply_at (part of publish, and of a journal replay).
+        let mut plain = dir.clone();
+        let mut step = 0;
+        c.bench_function(&format!("directory_apply/{label}"), |b| {
+            b.iter(|| {
+                let changes = key_change(step, users);
+                step += 1;
+                black_box(plain.apply_at(&changes, now).unwrap());
+            })
+        });
+        drop(plain);
 
         // publish: Authorizer::apply_at, nothing persisted.
         let auth = Authorizer::new(dir.clone());

@@ -40,16 +40,34 @@
 //! written, fsync'd, renamed over the state file, then the folder fsync'd. A crash at any step
 //! leaves the old file or the new one, never a mix.
 //!
-//! Larger states append each write to a journal `<state>.journal` (mode 0600) instead: one
-//! checksummed line per committed batch `(now, changes)`, fsync'd (see the journal module's
-//! format). On load the journal is replayed over the snapshot with
-//! [`Directory::apply_at`]. A torn last line (a crash while appending) is ignored, and cut
-//! off by the next writer; a record is never applied in part. When the journal grows past
+//! Larger states append each write to a journal `<state>.journal` (mode 0600) instead,
+//! fsync'd (`fdatasync`); a rewrite of a 100,000-user state file takes far longer than an
+//! append. One line per write, `<CRC-32 of the JSON, 8 hex digits> <JSON>\n`:
+//!
+//! ```text
+//! 3b1f0c2a {"FormatVersion":1,"StateId":"5f0c…","Base":42}
+//! 91d2e4f7 {"Revision":43,"Now":"2024-05-01T12:00:00Z","Changes":[{"CreateUser":{…}}]}
+//! 0c77a1e9 {"Revision":44,"Section":"StsKeys","Value":{…}}
+//! ```
+//!
+//! The header names the state file (`StateId`) and the `Revision` it continues (`Base`); a
+//! journal of another state file, or one continuing a later revision than the state file's
+//! (an older copy of the state file put back), is refused. The journal itself is created by
+//! temp file and rename, so its header is never torn. On load the records past the state
+//! file's `Revision` are replayed with [`Directory::apply_at`] (deterministic for a given
+//! `now`); a batch that no longer applies is reported as corruption. A last line without its
+//! newline or whose checksum does not match is a write cut short by a crash: ignored, and cut
+//! off by the next writer; a record is never applied in part. A damaged line before the last,
+//! or an intact line (checksum matching) that does not read, is corruption: refused, the file
+//! untouched. When the journal grows past
 //! [`JournalPolicy::compact_percent`] of the state file, the next write rewrites the state
 //! file whole (as above) and then deletes the journal. Records at or below the state file's
-//! `Revision` are skipped, so a crash between the two steps loses nothing either.
+//! `Revision` are skipped, so a crash between the two steps loses nothing either. A journal
+//! in another FormatVersion than this build's is refused (there is no journal migration:
+//! compact it with the ram that wrote it).
 //!
-//! If a write fails after its data may have reached the disk (the folder fsync after the
+//! A journal append that fails is taken back (the journal cut to its previous length). If a
+//! write fails after its data may have reached the disk (the folder fsync after the
 //! rename, or a journal append that could not be rolled back), the handle refuses further
 //! writes with [`StoreError::Unsynced`] until it loads again: the caller was told the batch
 //! failed, and the disk may hold it.
@@ -188,8 +206,11 @@ pub struct JournalPolicy {
     pub rewrite_max_bytes: u64,
     /// A write that would grow the journal past this percentage of the state file's size
     /// (and past `rewrite_max_bytes`) rewrites the state file whole instead and deletes the
-    /// journal. Default 25: compaction costs about as much as four times the journal's size
-    /// in appends, so its amortized cost stays a small fraction of an append.
+    /// journal. Default 10: a compaction costs in proportion to the state file and comes
+    /// once per a tenth of its size in appended records, so its amortized cost per write
+    /// stays small (about 7 µs per write at 100,000 users, where it takes 0.4 s every 58,000
+    /// writes or so), and a load replays at most a tenth of the state file's size in records
+    /// (replaying costs about 11 µs a record at 100,000 users, loading the file 0.4 s).
     pub compact_percent: u64,
 }
 
@@ -197,7 +218,7 @@ impl Default for JournalPolicy {
     fn default() -> Self {
         JournalPolicy {
             rewrite_max_bytes: 1 << 20,
-            compact_percent: 25,
+            compact_percent: 10,
         }
     }
 }
