@@ -30,6 +30,9 @@
 //! assert_eq!(set.decide(&w.implicit_deny()[7]), Decision::ImplicitDeny);
 //! ```
 
+pub mod peers;
+pub mod workload;
+
 use std::sync::Arc;
 
 use ram_core::{PolicyDocument, PolicyRef, PolicySet, Request, RequestContext, Source};
