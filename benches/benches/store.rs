@@ -153,7 +153,7 @@ fn policy_change(step: usize, users: usize) -> Vec<Change> {
     let user = user_name((step / 2 * 7_919) % users);
     let target = PolicyTarget::User(user);
     let policy = "AliyunOSSReadOnlyAccess".to_owned();
-    if step % 2 == 0 {
+    if step.is_multiple_of(2) {
         vec![Change::AttachPolicy {
             target,
             policy_type: Some(PolicyType::System),
@@ -174,7 +174,7 @@ fn key_change(step: usize, users: usize) -> Vec<Change> {
     vec![Change::UpdateAccessKey {
         user: user_name(i),
         access_key_id: key_id(i),
-        status: if step % 2 == 0 {
+        status: if step.is_multiple_of(2) {
             AccessKeyStatus::Inactive
         } else {
             AccessKeyStatus::Active
