@@ -453,7 +453,9 @@ impl Sts {
         // Mint.
         let mut token_id = [0u8; 16];
         getrandom::fill(&mut token_id)?;
-        let issued = Timestamp::from_second(now.as_second()).map_err(|_| StsError::Malformed("time out of range"))?;
+        // Whole seconds, rounded down (also before 1970, where `as_second` rounds up).
+        let second = now.as_second() - i64::from(now.subsec_nanosecond() < 0);
+        let issued = Timestamp::from_second(second).map_err(|_| StsError::Malformed("time out of range"))?;
         let mut trust_digest = [0u8; 8];
         if let Some(t) = trust {
             trust_digest.copy_from_slice(&t.digest()[..8]);

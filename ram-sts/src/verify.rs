@@ -39,6 +39,10 @@ pub const MAX_CLOCK_SKEW_SECONDS: u32 = 300;
 /// Default number of verified tokens remembered.
 pub const DEFAULT_CACHE_CAPACITY: usize = 10_000;
 
+/// Default bound on the bytes of token text the cache holds (each entry holds about three
+/// times its token's length): tokens with long session policies weigh what they cost.
+pub const DEFAULT_CACHE_BYTES: usize = 16 << 20;
+
 /// A token whose signature verified: its claims, and what follows from them.
 ///
 /// Shared (`Arc`) between the cache and callers; the session policy is compiled on first use
@@ -108,18 +112,25 @@ impl VerifiedToken {
 }
 
 /// Two generations of verified tokens: lookups check both, inserts go to the young one, and
-/// when it is full the old generation is dropped. At most `capacity` entries, and a token
-/// in use survives a generation change (it is promoted on its next lookup).
+/// when it holds half the entries or half the bytes allowed, the old generation is dropped
+/// and the young one becomes old. So at most `capacity` entries and `max_bytes` of token
+/// text, and a token in use survives a generation change (promoted on its next lookup).
+/// Keyed by the token's whole text (hashed with a per-process random seed): a lookup never
+/// mistakes one text for another.
 struct Cache {
     capacity: usize,
+    max_bytes: usize,
+    young_bytes: usize,
     young: HashMap<Box<str>, Arc<VerifiedToken>, RandomState>,
     old: HashMap<Box<str>, Arc<VerifiedToken>, RandomState>,
 }
 
 impl Cache {
-    fn new(capacity: usize) -> Cache {
+    fn new(capacity: usize, max_bytes: usize) -> Cache {
         Cache {
             capacity,
+            max_bytes,
+            young_bytes: 0,
             young: HashMap::default(),
             old: HashMap::default(),
         }
@@ -135,18 +146,21 @@ impl Cache {
     }
 
     fn insert(&mut self, token: Box<str>, v: Arc<VerifiedToken>) {
-        if self.capacity == 0 {
+        if self.capacity == 0 || token.len() > self.max_bytes / 2 {
             return;
         }
-        if self.young.len() >= self.capacity.div_ceil(2) {
+        if self.young.len() >= self.capacity.div_ceil(2) || self.young_bytes + token.len() > self.max_bytes / 2 {
             self.old = std::mem::take(&mut self.young);
+            self.young_bytes = 0;
         }
+        self.young_bytes += token.len();
         self.young.insert(token, v);
     }
 
     fn clear(&mut self) {
         self.young.clear();
         self.old.clear();
+        self.young_bytes = 0;
     }
 
     fn len(&self) -> usize {
@@ -223,7 +237,7 @@ impl Verifier {
         Verifier {
             keys: RwLock::new(Arc::new(keys)),
             skew: SignedDuration::ZERO,
-            cache: Mutex::new(Cache::new(DEFAULT_CACHE_CAPACITY)),
+            cache: Mutex::new(Cache::new(DEFAULT_CACHE_CAPACITY, DEFAULT_CACHE_BYTES)),
         }
     }
 
@@ -239,7 +253,15 @@ impl Verifier {
 
     /// Remembers at most `capacity` verified tokens (0: no cache).
     pub fn with_cache_capacity(self, capacity: usize) -> Verifier {
-        *self.cache.lock() = Cache::new(capacity);
+        let bytes = self.cache.lock().max_bytes;
+        *self.cache.lock() = Cache::new(capacity, bytes);
+        self
+    }
+
+    /// Remembers at most `max_bytes` of token text (entries hold about three times that).
+    pub fn with_cache_bytes(self, max_bytes: usize) -> Verifier {
+        let capacity = self.cache.lock().capacity;
+        *self.cache.lock() = Cache::new(capacity, max_bytes);
         self
     }
 

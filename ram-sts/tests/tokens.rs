@@ -445,6 +445,12 @@ fn the_cache_is_bounded_and_rechecks_time_and_key_id() {
         v.verify(t, Some("STS.other"), t0()).unwrap_err(),
         StsError::MismatchWithAccessKey
     );
+    // The byte budget bounds the cache too.
+    let keyed = Verifier::new((*v.keys()).clone()).with_cache_bytes(4 * tokens[0].security_token.len());
+    for t in &tokens {
+        keyed.verify(&t.security_token, None, t0()).unwrap();
+        assert!(keyed.cached() <= 4);
+    }
     // A cached token never lets a different text through.
     let mut other = t.clone();
     other.push('A');
