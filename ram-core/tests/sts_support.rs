@@ -41,7 +41,10 @@ fn setup() -> Authorizer {
 #[test]
 fn revoke_role_sessions_is_a_change() {
     let auth = setup();
-    assert_eq!(auth.snapshot().directory().role("ops").unwrap().sessions_revoked_before, None);
+    assert_eq!(
+        auth.snapshot().directory().role("ops").unwrap().sessions_revoked_before,
+        None
+    );
     let before = t("2025-01-01T00:00:00Z");
     auth.apply(&[Change::RevokeRoleSessions {
         name: "ops".into(),
@@ -136,7 +139,10 @@ fn snapshots_keep_each_roles_trust_policy_parsed() {
     .unwrap();
     let next = auth.snapshot().role_trust("ops").unwrap().clone();
     assert_ne!(next.digest(), trust.digest());
-    assert_eq!(trust_decision(next.document().unwrap(), &alice, &ctx), Decision::ImplicitDeny);
+    assert_eq!(
+        trust_decision(next.document().unwrap(), &alice, &ctx),
+        Decision::ImplicitDeny
+    );
     // Another change of the role leaves the digest alone.
     auth.apply(&[Change::UpdateRole {
         name: "ops".into(),
@@ -176,12 +182,17 @@ fn authenticate_without_deciding_and_role_session_callers() {
     );
     let ctx = RequestContext::new();
     let put = Request::new("oss:PutObject", "acs:oss:*:1:b/k", &ctx);
-    assert_eq!(auth.check(&Caller::role_session("ops", None), &put), Ok(Decision::Allow));
+    assert_eq!(
+        auth.check(&Caller::role_session("ops", None), &put),
+        Ok(Decision::Allow)
+    );
     let session = PolicySet::builder()
         .add_document(
             PolicyRef::new("s", "", Source::Session),
-            &PolicyDocument::parse(r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"oss:Get*","Resource":"*"}]}"#)
-                .unwrap(),
+            &PolicyDocument::parse(
+                r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"oss:Get*","Resource":"*"}]}"#,
+            )
+            .unwrap(),
         )
         .build();
     assert_eq!(
