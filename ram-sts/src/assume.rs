@@ -30,8 +30,16 @@ pub const EXTERNAL_ID_KEY: &str = "sts:ExternalId";
 const IDENTITY_REFUSED: &str = "You are not authorized to do this action. You should be authorized by RAM.";
 const TRUST_REFUSED: &str = "No permission perform sts:AssumeRole on this Role. Maybe the role has not been trusted by the caller, or its trust policy denies it.";
 
-/// Who calls an STS operation, with the credentials to authenticate it.
-#[derive(Clone, Copy, Debug)]
+/// Who calls an STS operation, with the credentials to authenticate it. `Debug` never shows
+/// a token.
+///
+/// ```
+/// use ram_sts::StsCaller;
+///
+/// let c = StsCaller::RoleSession { security_token: "RAMSTS1.secret-bits", access_key_id: None };
+/// assert!(!format!("{c:?}").contains("secret-bits"));
+/// ```
+#[derive(Clone, Copy)]
 pub enum StsCaller<'a> {
     /// The account root: authenticated, but never allowed to assume a role.
     Root,
@@ -55,6 +63,26 @@ pub enum StsCaller<'a> {
     },
     /// A cloud service (`ecs.aliyuncs.com`): judged by the role's trust policy alone.
     Service(&'a str),
+}
+
+impl std::fmt::Debug for StsCaller<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StsCaller::Root => f.write_str("Root"),
+            StsCaller::User { name, access_key_id } => f
+                .debug_struct("User")
+                .field("name", name)
+                .field("access_key_id", access_key_id)
+                .finish(),
+            StsCaller::ConsoleSession(_) => f.write_str("ConsoleSession(<redacted>)"),
+            StsCaller::RoleSession { access_key_id, .. } => f
+                .debug_struct("RoleSession")
+                .field("security_token", &"<redacted>")
+                .field("access_key_id", access_key_id)
+                .finish(),
+            StsCaller::Service(name) => f.debug_tuple("Service").field(name).finish(),
+        }
+    }
 }
 
 /// The parameters of AssumeRole.
@@ -189,10 +217,18 @@ pub struct CallerIdentity {
 }
 
 /// An authenticated role session, checked live against one snapshot of the directory.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct RoleSession {
     token: Arc<VerifiedToken>,
     snapshot: Arc<Snapshot>,
+}
+
+impl std::fmt::Debug for RoleSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RoleSession")
+            .field("token", &self.token)
+            .finish_non_exhaustive()
+    }
 }
 
 impl RoleSession {

@@ -36,6 +36,37 @@
 //! assert_eq!((root.code(), root.to_string().as_str()), ("NoPermission", "Roles may not be assumed by root accounts."));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # Serving a request made with temporary credentials
+//!
+//! A server verifies the token first, then the request signature made with the temporary
+//! secret (recomputed from the token: no session store), then decides the request as the
+//! role session:
+//!
+//! ```
+//! # use std::sync::Arc;
+//! # use ram_core::authorizer::Authorizer;
+//! # use ram_core::directory::{Change, Directory, PolicyTarget};
+//! # use ram_sts::key::{Algorithm, KeyRing};
+//! # use ram_sts::{AssumeRoleRequest, Sts, StsCaller};
+//! use ram_core::{Decision, Request, RequestContext};
+//! # let now: jiff::Timestamp = "2024-05-01T12:00:00Z".parse()?;
+//! # let auth = Arc::new(Authorizer::new(Directory::new("123456789012")?));
+//! # auth.apply(&[Change::CreateRole { name: "ecs-worker".into(), max_session_duration: None, trust_policy:
+//! #     r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"Service":"ecs.aliyuncs.com"}}]}"#.into() },
+//! #     Change::AttachPolicy { target: PolicyTarget::Role("ecs-worker".into()), policy_type: None, policy: "AliyunOSSReadOnlyAccess".into() }])?;
+//! # let sts = Sts::new(auth, KeyRing::generate(Algorithm::HmacSha256, now)?);
+//! # let arn = "acs:ram::123456789012:role/ecs-worker";
+//! # let creds = sts.assume_role(&StsCaller::Service("ecs.aliyuncs.com"), &AssumeRoleRequest::new(arn, "i-123"), now)?.credentials;
+//! // The client sent its token and AccessKeyId, and signed the request with its secret.
+//! let session = sts.authenticate(&creds.security_token, Some(&creds.access_key_id), now)?;
+//! let secret = sts.verifier().access_key_secret(session.token())?;
+//! assert_eq!(secret, creds.access_key_secret); // check the request signature with it
+//! let ctx = RequestContext::new();
+//! let req = Request::new("oss:GetObject", "acs:oss:*:123456789012:bucket/a", &ctx);
+//! assert_eq!(session.check(&req)?, Decision::Allow);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

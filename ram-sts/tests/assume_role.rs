@@ -806,3 +806,21 @@ fn revocation() {
         .unwrap_err();
     assert_eq!(err, StsError::Revoked("the role was deleted and created again"));
 }
+
+#[test]
+fn guardrails_bound_role_sessions() {
+    let sts = sts(Algorithm::HmacSha256);
+    let resp = assume(&sts, &ALICE, "ops", at(0)).unwrap();
+    assert_eq!(decide(&sts, &resp, "oss:GetObject", at(1)), Decision::Allow);
+    sts.authorizer()
+        .apply(&[
+            policy("NoOssGet", r#"{"Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Deny","Action":"oss:Get*","Resource":"*"}"#),
+            Change::AttachGuardrail {
+                policy_type: None,
+                policy: "NoOssGet".into(),
+            },
+        ])
+        .unwrap();
+    assert_eq!(decide(&sts, &resp, "oss:GetObject", at(2)), Decision::ExplicitDeny);
+    assert_eq!(decide(&sts, &resp, "oss:PutObject", at(2)), Decision::Allow);
+}
