@@ -178,8 +178,9 @@ pub struct Snapshot {
     custom: HashMap<String, (Arc<str>, Arc<CompiledPolicy>)>,
     users: HashMap<String, Arc<PolicySet>>,
     roles: HashMap<String, Arc<PolicySet>>,
-    trust: HashMap<String, Arc<RoleTrust>>,
     guardrails: Option<Arc<PolicySet>>,
+    /// Role name -> its trust policy, parsed, and digest.
+    trust: HashMap<String, Arc<RoleTrust>>,
 }
 
 impl Snapshot {
@@ -190,8 +191,8 @@ impl Snapshot {
             custom: HashMap::new(),
             users: HashMap::new(),
             roles: HashMap::new(),
-            trust: HashMap::new(),
             guardrails: None,
+            trust: HashMap::new(),
         };
         for p in snap.directory.custom_policies() {
             let compiled = compile_custom(&snap.directory, &p.policy_name);
@@ -243,8 +244,8 @@ impl Snapshot {
             custom: self.custom.clone(),
             users: self.users.clone(),
             roles: self.roles.clone(),
-            trust: self.trust.clone(),
             guardrails: self.guardrails.clone(),
+            trust: self.trust.clone(),
         };
         let mut users: Vec<String> = dirty.users.iter().cloned().collect();
         let mut roles: Vec<String> = dirty.roles.iter().cloned().collect();
