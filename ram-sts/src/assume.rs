@@ -554,6 +554,24 @@ impl Sts {
 
     /// GetCallerIdentity: who the caller is, in the documented shape. Needs no permission;
     /// the caller is authenticated as for AssumeRole.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use ram_core::authorizer::Authorizer;
+    /// use ram_core::directory::{Change, Directory};
+    /// use ram_sts::key::{Algorithm, KeyRing};
+    /// use ram_sts::{Sts, StsCaller};
+    ///
+    /// let now = jiff::Timestamp::UNIX_EPOCH;
+    /// let auth = Arc::new(Authorizer::new(Directory::new("123456789012")?));
+    /// auth.apply(&[Change::CreateUser { name: "alice".into(), display_name: None }])?;
+    /// let sts = Sts::new(auth, KeyRing::generate(Algorithm::HmacSha256, now)?);
+    /// let me = sts.get_caller_identity(&StsCaller::User { name: "alice", access_key_id: None }, now)?;
+    /// assert_eq!((me.identity_type, me.arn.as_str()), ("RAMUser", "acs:ram::123456789012:user/alice"));
+    /// let root = sts.get_caller_identity(&StsCaller::Root, now)?;
+    /// assert_eq!(root.identity_type, "Account");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn get_caller_identity(&self, caller: &StsCaller<'_>, now: Timestamp) -> Result<CallerIdentity, StsError> {
         let snapshot = self.authorizer.snapshot();
         let dir = snapshot.directory();
