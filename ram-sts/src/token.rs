@@ -41,6 +41,11 @@ pub const ACCESS_KEY_PREFIX: &str = "STS.";
 
 const FORMAT: u8 = 1;
 
+/// The longest token text accepted: a 2,048-character session policy is at most 8,192 bytes
+/// of UTF-8, the other claims well under 1 KiB, and base64 adds a third. Longer input is
+/// refused before it is hashed or decoded.
+pub const MAX_TOKEN_LEN: usize = 16_384;
+
 /// What a token says about its session.
 ///
 /// ```
@@ -263,6 +268,9 @@ fn decode_canonical(text: &str, out: &mut Vec<u8>) -> Result<(), StsError> {
 
 /// Splits a token and reads its header (format, algorithm, key id).
 pub(crate) fn parse(token: &str) -> Result<Parsed, StsError> {
+    if token.len() > MAX_TOKEN_LEN {
+        return Err(StsError::Malformed("too long"));
+    }
     let rest = token
         .strip_prefix(PREFIX)
         .ok_or(StsError::Malformed("it does not start with RAMSTS1."))?;

@@ -297,6 +297,9 @@ impl Verifier {
         access_key_id: Option<&str>,
         now: Timestamp,
     ) -> Result<Arc<VerifiedToken>, StsError> {
+        if token.len() > token::MAX_TOKEN_LEN {
+            return Err(StsError::Malformed("too long"));
+        }
         let cached = self.cache.lock().get(token);
         let v = match cached {
             Some(v) => v,

@@ -57,6 +57,12 @@ fn claims_round_trip_exactly() {
         assert_eq!(got.access_key_id(), c.access_key_id());
         assert_eq!(v.access_key_secret(&got).unwrap(), m.access_key_secret);
         assert!(m.security_token.starts_with("RAMSTS1."));
+        // The largest session policy (2,048 four-byte characters) fits under the length limit.
+        let widest = "\u{1F600}".repeat(2_048);
+        let big = mint(&v, &claims(t0(), 900, Some(&widest)));
+        assert!(big.security_token.len() <= ram_sts::token::MAX_TOKEN_LEN);
+        let got_big = v.verify(&big.security_token, None, t0()).unwrap();
+        assert_eq!(got_big.claims().session_policy.as_deref(), Some(widest.as_str()));
         // Two tokens with other ids have other AccessKeyIds and secrets.
         let m2 = mint(
             &v,
@@ -103,6 +109,11 @@ fn tampering_with_any_byte_is_refused() {
                 "InvalidSecurityToken.Malformed"
             );
         }
+        let huge = format!("{}{}", m.security_token, "A".repeat(ram_sts::token::MAX_TOKEN_LEN));
+        assert_eq!(
+            v.verify(&huge, None, t0()).unwrap_err(),
+            StsError::Malformed("too long")
+        );
         for extra in ["A", "AA", ".", "=", "\n", " "] {
             let t = format!("{}{extra}", m.security_token);
             assert_eq!(
