@@ -528,3 +528,35 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn shared_between_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Sts>();
+    send_sync::<Verifier>();
+    send_sync::<ram_sts::VerifiedToken>();
+    let sts = Arc::new(sts(Algorithm::HmacSha256));
+    let resp = assume(&sts, &ALICE, "ops", at(0)).unwrap();
+    let token = Arc::new(resp.credentials.security_token);
+    let threads: Vec<_> = (0..4)
+        .map(|i| {
+            let (sts, token) = (sts.clone(), token.clone());
+            std::thread::spawn(move || {
+                let ctx = RequestContext::new();
+                let req = Request::new("oss:GetObject", "acs:oss:*:1:b/k", &ctx);
+                for n in 0..200 {
+                    if i == 0 && n % 50 == 0 {
+                        // Key changes (a rotation keeping the old key) empty the cache meanwhile.
+                        let mut ring = (*sts.verifier().keys()).clone();
+                        ring.rotate(Algorithm::HmacSha256, at(1)).unwrap();
+                        sts.set_keys(ring);
+                    }
+                    assert_eq!(sts.check(&token, None, &req, at(2)).unwrap(), Decision::Allow);
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+}
