@@ -1,0 +1,179 @@
+//! The directory commands, one module per command group. Each `run` returns a [`Reply`]
+//! (or a [`CliError`](crate::error::CliError)); `main` prints it.
+//!
+//! JSON shapes (a public contract) follow the RAM API's names: an entity is wrapped in its
+//! kind (`{"User":{..}}`, `{"Group":{..}}`, `{"Role":{..}}`, `{"Policy":{..}}`), a listing in
+//! the plural (`{"Users":[..]}`), and a change without a result of its own echoes what it
+//! changed (`{"GroupName":"dev","UserName":"alice"}`). Secrets appear only in the reply of
+//! the command that creates them (`init`, `access-key create`, `mfa create`), never in a
+//! listing. Absent values are left out rather than printed as `null`.
+
+pub mod access_key;
+pub mod account;
+pub mod attach;
+pub mod check;
+pub mod group;
+pub mod init;
+pub mod login;
+pub mod mfa;
+pub mod policy;
+pub mod role;
+pub mod user;
+pub mod views;
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use serde_json::Value;
+
+use crate::GlobalArgs;
+
+/// What a command prints on success.
+#[derive(Debug)]
+pub struct Reply {
+    /// The JSON value printed with `--json`.
+    json: Value,
+    /// The text printed without `--json` (`None`: a readable rendering of the JSON).
+    text: Option<String>,
+}
+
+impl Reply {
+    /// A reply whose text form is rendered from its JSON.
+    pub fn json(value: Value) -> Reply {
+        Reply {
+            json: strip_nulls(value),
+            text: None,
+        }
+    }
+
+    /// A reply printed as JSON with or without `--json` (credentials shown once: scripts must
+    /// be able to read them whatever the flags).
+    pub fn always_json(value: Value) -> Reply {
+        let value = strip_nulls(value);
+        let text = format!("{value}\n");
+        Reply {
+            json: value,
+            text: Some(text),
+        }
+    }
+
+    /// Replaces the text form.
+    pub fn with_text(mut self, text: String) -> Reply {
+        self.text = Some(text);
+        self
+    }
+
+    /// Prints the reply on stdout: one JSON value with `--json`, else the text.
+    pub fn print(&self, global: &GlobalArgs) -> io::Result<()> {
+        let mut out = Vec::new();
+        if global.json {
+            serde_json::to_writer(&mut out, &self.json)?;
+            out.push(b'\n');
+        } else {
+            match &self.text {
+                Some(text) => out.extend_from_slice(text.as_bytes()),
+                None => out.extend_from_slice(render(&self.json).as_bytes()),
+            }
+        }
+        let mut stdout = io::stdout().lock();
+        stdout.write_all(&out)?;
+        stdout.flush()
+    }
+}
+
+/// Removes `null` members of objects, recursively.
+fn strip_nulls(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, strip_nulls(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(strip_nulls).collect()),
+        other => other,
+    }
+}
+
+/// A readable, indented rendering of a JSON value:
+///
+/// ```text
+/// Users:
+///   - UserName: alice
+///     UserId: 2000000000000001
+/// ```
+pub fn render(value: &Value) -> String {
+    let mut out = String::new();
+    render_into(value, 0, &mut out);
+    out
+}
+
+fn scalar(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Array(a) if a.is_empty() => String::from("(none)"),
+        Value::Object(m) if m.is_empty() => String::from("(none)"),
+        other => other.to_string(),
+    }
+}
+
+fn is_nested(value: &Value) -> bool {
+    match value {
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(m) => !m.is_empty(),
+        _ => false,
+    }
+}
+
+fn render_into(value: &Value, indent: usize, out: &mut String) {
+    let pad = " ".repeat(indent);
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                if is_nested(v) {
+                    let _ = writeln!(out, "{pad}{k}:");
+                    render_into(v, indent + 2, out);
+                } else {
+                    let _ = writeln!(out, "{pad}{k}: {}", scalar(v));
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                if is_nested(item) {
+                    let mut inner = String::new();
+                    render_into(item, indent + 2, &mut inner);
+                    // The first line of the item carries the dash.
+                    let _ = write!(out, "{pad}- {}", &inner[(indent + 2).min(inner.len())..]);
+                } else {
+                    let _ = writeln!(out, "{pad}- {}", scalar(item));
+                }
+            }
+        }
+        other => {
+            let _ = writeln!(out, "{pad}{}", scalar(other));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn rendering_is_indented_and_lists_have_dashes() {
+        let v =
+            json!({"Users": [{"UserName": "alice", "UserId": "1"}, {"UserName": "bob", "UserId": "2"}], "Groups": []});
+        assert_eq!(
+            render(&v),
+            "Groups: (none)\nUsers:\n  - UserId: 1\n    UserName: alice\n  - UserId: 2\n    UserName: bob\n"
+        );
+    }
+
+    #[test]
+    fn nulls_are_left_out() {
+        let r = Reply::json(json!({"a": null, "b": {"c": null, "d": 1}}));
+        assert_eq!(r.json, json!({"b": {"d": 1}}));
+    }
+}
