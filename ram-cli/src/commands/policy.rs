@@ -100,7 +100,8 @@ pub struct VersionArgs {
     /// The policy name.
     pub name: String,
     /// The version id (`v1`, `v2`, ...).
-    pub version: String,
+    #[arg(value_name = "VERSION")]
+    pub version_id: String,
 }
 
 /// Arguments of `ram policy list`.
@@ -177,12 +178,12 @@ pub fn run(command: &PolicyCommand, global: &GlobalArgs) -> Result<Reply, CliErr
             let mut w = Writer::open(global)?;
             w.commit(&[Change::SetDefaultPolicyVersion {
                 name: args.name.clone(),
-                version: args.version.clone(),
+                version: args.version_id.clone(),
             }])?;
             Ok(
-                Reply::json(json!({"PolicyName": args.name, "VersionId": args.version})).with_text(format!(
+                Reply::json(json!({"PolicyName": args.name, "VersionId": args.version_id})).with_text(format!(
                     "{} is now the default version of policy {}\n",
-                    args.version, args.name
+                    args.version_id, args.name
                 )),
             )
         }
@@ -190,10 +191,12 @@ pub fn run(command: &PolicyCommand, global: &GlobalArgs) -> Result<Reply, CliErr
             let mut w = Writer::open(global)?;
             w.commit(&[Change::DeletePolicyVersion {
                 name: args.name.clone(),
-                version: args.version.clone(),
+                version: args.version_id.clone(),
             }])?;
-            Ok(Reply::json(json!({"PolicyName": args.name, "VersionId": args.version}))
-                .with_text(format!("deleted version {} of policy {}\n", args.version, args.name)))
+            Ok(
+                Reply::json(json!({"PolicyName": args.name, "VersionId": args.version_id}))
+                    .with_text(format!("deleted version {} of policy {}\n", args.version_id, args.name)),
+            )
         }
         PolicyCommand::List(args) => {
             let state = state::read(global)?;
