@@ -1349,3 +1349,115 @@ fn password_policy_fields_and_ranges() {
     );
     env.ok(&["login-profile", "create", "alice", "--password", "Mixed-Case-12"]);
 }
+
+#[test]
+fn entity_json_shapes() {
+    let (env, _) = Env::init();
+    env.ok(&["user", "create", "alice"]);
+    env.ok(&["group", "create", "dev"]);
+    env.ok(&["group", "add-user", "dev", "alice"]);
+    env.ok(&["access-key", "create", "alice"]);
+    env.ok(&["login-profile", "create", "alice", "--password", PASSWORD]);
+    env.ok(&["attach", "--user", "alice", "ReadOnlyAccess"]);
+    env.ok_at(&at(60), &["login", "alice", "--password", PASSWORD]);
+    let u = env.ok(&["user", "get", "alice"]);
+    assert_eq!(keys(&u), set(&["User"]));
+    assert_eq!(
+        keys(&u["User"]),
+        set(&[
+            "UserName",
+            "UserId",
+            "CreateDate",
+            "LastLoginDate",
+            "Groups",
+            "Policies",
+            "AccessKeys",
+            "LoginProfile"
+        ])
+    );
+    assert_eq!(
+        keys(&u["User"]["Policies"][0]),
+        set(&["PolicyType", "PolicyName", "AttachDate"])
+    );
+    assert_eq!(
+        keys(&u["User"]["AccessKeys"][0]),
+        set(&["AccessKeyId", "Status", "CreateDate"])
+    );
+    assert_eq!(
+        keys(&u["User"]["LoginProfile"]),
+        set(&["PasswordResetRequired", "MFABindRequired", "PasswordSetDate"])
+    );
+    assert_eq!(
+        keys(&env.ok(&["user", "list"])["Users"][1]),
+        set(&["UserName", "UserId", "CreateDate", "LastLoginDate"])
+    );
+    assert_eq!(
+        keys(&env.ok(&["group", "list"])["Groups"][0]),
+        set(&["GroupName", "GroupId", "CreateDate", "Members", "Policies"])
+    );
+    let p = env.ok(&["policy", "list"]);
+    assert_eq!(
+        keys(&p["Policies"][0]),
+        set(&[
+            "PolicyName",
+            "PolicyType",
+            "Description",
+            "DefaultVersion",
+            "AttachmentCount"
+        ])
+    );
+    let trust = env.file("trust.json", TRUST);
+    let r = env.ok(&[
+        "role",
+        "create",
+        "ops",
+        "--trust-policy",
+        &trust,
+        "--max-session-duration",
+        "43200",
+    ]);
+    assert_eq!(
+        keys(&r["Role"]),
+        set(&[
+            "RoleName",
+            "RoleId",
+            "Arn",
+            "MaxSessionDuration",
+            "CreateDate",
+            "AssumeRolePolicyDocument",
+            "Policies"
+        ])
+    );
+    assert_eq!(
+        keys(&env.ok(&["role", "list"])["Roles"][0]),
+        set(&["RoleName", "RoleId", "Arn", "MaxSessionDuration", "CreateDate"])
+    );
+    let d = env.ok(&[
+        "check",
+        "--principal",
+        "root",
+        "--action",
+        "ram:DeleteUser",
+        "--resource",
+        "*",
+    ]);
+    assert_eq!(d, json!({"decision": "Allow", "matched": []}));
+}
+
+#[test]
+fn security_tokens_are_not_supported_yet() {
+    let (env, _) = Env::init();
+    env.fails(
+        2,
+        "InvalidInput",
+        &[
+            "check",
+            "--security-token",
+            "x",
+            "--action",
+            "oss:GetObject",
+            "--resource",
+            RES,
+        ],
+    );
+}

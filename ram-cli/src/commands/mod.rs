@@ -7,6 +7,12 @@
 //! changed (`{"GroupName":"dev","UserName":"alice"}`). Secrets appear only in the reply of
 //! the command that creates them (`init`, `access-key create`, `mfa create`), never in a
 //! listing. Absent values are left out rather than printed as `null`.
+//!
+//! Adding a command (e.g. `ram sts assume-role`): a module here with its clap arguments and a
+//! `run(&Args, &GlobalArgs) -> Result<Reply, CliError>`, a variant in `main`'s `Command` and
+//! a line in `run_state_command`. Use [`crate::state`] for the clock, the state file (a
+//! `Writer` to change it, `state::read` to only read) and error mapping, so exit codes and
+//! the JSON error shape stay the same everywhere.
 
 pub mod access_key;
 pub mod account;

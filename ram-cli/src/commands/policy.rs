@@ -243,11 +243,15 @@ fn get(dir: &Directory, name: &str, ty: Option<PolicyType>) -> Result<Reply, Cli
     };
     let mut text = super::render(&json!({ "Policy": policy }));
     if let Some(doc) = default.as_ref().and_then(|d| d["PolicyDocument"].as_str()) {
-        // The document pretty-printed when it is JSON, else as stored.
-        let pretty = serde_json::from_str::<Value>(doc)
-            .ok()
-            .and_then(|v| serde_json::to_string_pretty(&v).ok())
-            .unwrap_or_else(|| doc.to_owned());
+        // As submitted when it already spans lines (its author's layout), else pretty-printed.
+        let pretty = if doc.contains('\n') {
+            doc.trim_end().to_owned()
+        } else {
+            serde_json::from_str::<Value>(doc)
+                .ok()
+                .and_then(|v| serde_json::to_string_pretty(&v).ok())
+                .unwrap_or_else(|| doc.to_owned())
+        };
         text.push_str("PolicyDocument:\n");
         text.push_str(&pretty);
         text.push('\n');

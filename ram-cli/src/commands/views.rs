@@ -100,7 +100,8 @@ pub fn custom_summary(dir: &Directory, p: &CustomPolicy) -> Value {
     json!({
         "PolicyName": p.policy_name,
         "PolicyType": "Custom",
-        "Description": p.description,
+        // Left out when empty, as RAM leaves out what was never given.
+        "Description": Some(&p.description).filter(|d| !d.is_empty()),
         "DefaultVersion": p.default_version,
         "CreateDate": p.create_date,
         "AttachmentCount": attachment_count(dir, PolicyType::Custom, &p.policy_name),
