@@ -66,7 +66,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
     version,
     about = "Alibaba Cloud RAM policies and directory: validate, evaluate, manage, check"
 )]
-#[command(propagate_version = true)]
+#[command(propagate_version = true, after_help = MAIN_AFTER_HELP)]
 struct Cli {
     /// Options accepted by every command.
     #[command(flatten)]
@@ -148,6 +148,14 @@ enum Command {
     /// the caller cannot be authenticated).
     Check(CheckArgs),
 }
+
+/// Shown after `ram --help`.
+const MAIN_AFTER_HELP: &str = "\
+Exit status: 0 success (for eval and check: a decision was made, whatever it is); 2 invalid
+input; 3 authentication failure (unknown user, unknown/inactive/foreign access key, bad or
+expired console session, wrong MFA code); 1 anything else (EntityNotExist.*, DeleteConflict.*,
+StateLocked, ...). With --json, stdout holds exactly one JSON value; errors are
+{\"error\":{\"code\":..,\"message\":..}}.";
 
 /// Shown after `ram eval --help`.
 const EVAL_AFTER_HELP: &str = "\
