@@ -123,7 +123,11 @@ pub fn run(command: &AccessKeyCommand, global: &GlobalArgs) -> Result<Reply, Cli
                 .user(&args.user)
                 .ok_or_else(|| not_exist(EntityKind::User, &args.user))?;
             let keys: Vec<Value> = user.access_keys.iter().map(views::access_key).collect();
-            Ok(Reply::json(json!({ "AccessKeys": keys })))
+            Ok(Reply::listing(
+                "AccessKeys",
+                keys,
+                &["AccessKeyId", "Status", "CreateDate", "LastUsedDate"],
+            ))
         }
     }
 }

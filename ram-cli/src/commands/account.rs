@@ -134,7 +134,11 @@ pub fn run_guardrail(command: &GuardrailCommand, global: &GlobalArgs) -> Result<
         GuardrailCommand::List => {
             let state = state::read(global)?;
             let list: Vec<Value> = state.directory.guardrails().iter().map(views::attached).collect();
-            return Ok(Reply::json(json!({ "Guardrails": list })));
+            return Ok(Reply::listing(
+                "Guardrails",
+                list,
+                &["PolicyName", "PolicyType", "AttachDate"],
+            ));
         }
         GuardrailCommand::Attach(args) => (args, true),
         GuardrailCommand::Detach(args) => (args, false),

@@ -69,7 +69,7 @@ pub fn run(command: &GroupCommand, global: &GlobalArgs) -> Result<Reply, CliErro
         GroupCommand::List => {
             let state = state::read(global)?;
             let groups: Vec<Value> = state.directory.groups().map(views::group).collect();
-            Ok(Reply::json(json!({ "Groups": groups })))
+            Ok(Reply::listing("Groups", groups, &["GroupName", "Members"]))
         }
         GroupCommand::AddUser(args) => {
             let mut w = Writer::open(global)?;

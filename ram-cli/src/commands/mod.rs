@@ -63,6 +63,15 @@ impl Reply {
         }
     }
 
+    /// A listing `{"<key>": [..]}` whose text form is a table of `columns` (a list value
+    /// shows as its items joined by commas), or `(none)` when empty.
+    pub fn listing(key: &str, items: Vec<Value>, columns: &[&str]) -> Reply {
+        let text = table(&items, columns);
+        let mut map = serde_json::Map::new();
+        map.insert(key.to_owned(), Value::Array(items));
+        Reply::json(Value::Object(map)).with_text(text)
+    }
+
     /// Replaces the text form.
     pub fn with_text(mut self, text: String) -> Reply {
         self.text = Some(text);
@@ -85,6 +94,44 @@ impl Reply {
         stdout.write_all(&out)?;
         stdout.flush()
     }
+}
+
+/// A table: a header row of `columns`, then one row per item, columns padded to align.
+fn table(items: &[Value], columns: &[&str]) -> String {
+    if items.is_empty() {
+        return String::from("(none)\n");
+    }
+    let cell = |item: &Value, column: &str| match &item[column] {
+        Value::Null => String::from("-"),
+        Value::Array(a) => {
+            let parts: Vec<String> = a.iter().map(scalar).collect();
+            if parts.is_empty() {
+                String::from("-")
+            } else {
+                parts.join(",")
+            }
+        }
+        other => scalar(other),
+    };
+    let mut rows: Vec<Vec<String>> = vec![columns.iter().map(|c| (*c).to_owned()).collect()];
+    rows.extend(items.iter().map(|item| columns.iter().map(|c| cell(item, c)).collect()));
+    let widths: Vec<usize> = (0..columns.len())
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (i, value) in row.iter().enumerate() {
+            if i + 1 == row.len() {
+                line.push_str(value);
+            } else {
+                let _ = write!(line, "{value:<width$}  ", width = widths[i]);
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
 }
 
 /// Removes `null` members of objects, recursively.
@@ -174,6 +221,24 @@ mod tests {
         assert_eq!(
             render(&v),
             "Groups: (none)\nUsers:\n  - UserId: 1\n    UserName: alice\n  - UserId: 2\n    UserName: bob\n"
+        );
+    }
+
+    #[test]
+    fn listings_are_tables() {
+        let items = vec![
+            json!({"UserName": "alice", "Groups": ["a", "b"]}),
+            json!({"UserName": "bo"}),
+        ];
+        let r = Reply::listing("Users", items, &["UserName", "Groups"]);
+        assert_eq!(
+            r.text.as_deref(),
+            Some("UserName  Groups\nalice     a,b\nbo        -\n")
+        );
+        assert_eq!(r.json["Users"][1], json!({"UserName": "bo"}));
+        assert_eq!(
+            Reply::listing("Users", Vec::new(), &["UserName"]).text.as_deref(),
+            Some("(none)\n")
         );
     }
 

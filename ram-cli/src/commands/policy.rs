@@ -201,7 +201,17 @@ pub fn run(command: &PolicyCommand, global: &GlobalArgs) -> Result<Reply, CliErr
         PolicyCommand::List(args) => {
             let state = state::read(global)?;
             let policies = views::all_policies(&state.directory, args.policy_type.map(PolicyType::from));
-            Ok(Reply::json(json!({ "Policies": policies })))
+            Ok(Reply::listing(
+                "Policies",
+                policies,
+                &[
+                    "PolicyName",
+                    "PolicyType",
+                    "DefaultVersion",
+                    "AttachmentCount",
+                    "Description",
+                ],
+            ))
         }
     }
 }

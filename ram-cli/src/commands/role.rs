@@ -92,7 +92,11 @@ pub fn run(command: &RoleCommand, global: &GlobalArgs) -> Result<Reply, CliError
         RoleCommand::List => {
             let state = state::read(global)?;
             let roles: Vec<Value> = state.directory.roles().map(views::role_summary).collect();
-            Ok(Reply::json(json!({ "Roles": roles })))
+            Ok(Reply::listing(
+                "Roles",
+                roles,
+                &["RoleName", "MaxSessionDuration", "Arn"],
+            ))
         }
         RoleCommand::Update(args) => {
             let trust_policy = args.trust_policy.as_deref().map(read_document).transpose()?;

@@ -80,7 +80,11 @@ pub fn run(command: &UserCommand, global: &GlobalArgs) -> Result<Reply, CliError
         UserCommand::List => {
             let state = state::read(global)?;
             let users: Vec<Value> = state.directory.users().map(views::user_summary).collect();
-            Ok(Reply::json(json!({ "Users": users })))
+            Ok(Reply::listing(
+                "Users",
+                users,
+                &["UserName", "DisplayName", "CreateDate"],
+            ))
         }
     }
 }
