@@ -47,8 +47,10 @@ pub fn now(global: &GlobalArgs) -> Result<Timestamp, CliError> {
     }
 }
 
-/// Reads the state without taking the lock (for commands that only read).
+/// Reads the state without taking the lock (for commands that only read). A malformed
+/// `--now` is refused here too, so every state command treats it alike.
 pub fn read(global: &GlobalArgs) -> Result<State, CliError> {
+    now(global)?;
     FileStore::read(&global.state).map_err(store_error)
 }
 

@@ -267,6 +267,8 @@ fn a_missing_state_file_is_exit_1_and_is_not_created() {
 fn bad_now_and_usage_errors_are_exit_2_with_one_json_value() {
     let (env, _) = Env::init();
     env.fails_at("yesterday", 2, "InvalidInput", &["user", "create", "alice"]);
+    env.fails_at("2025-13-01T00:00:00Z", 2, "InvalidInput", &["user", "list"]);
+    env.fails_at("yesterday", 2, "InvalidInput", &["init", "--account", ACCOUNT]);
     env.fails(2, "InvalidInput", &["user", "frobnicate"]);
     env.fails(2, "InvalidInput", &["attach", "AdministratorAccess"]);
     env.fails(
