@@ -82,9 +82,11 @@ pub struct Authenticated {
     pub account_id: String,
     /// Which signature was used.
     pub scheme: SignatureScheme,
-    /// `x-acs-action` (V3) or `Action` (V1), if given.
+    /// `x-acs-action` (V3) or `Action` (V1), if given. Always a *signed* value: dispatch
+    /// on this, not on the raw headers (tea-openapi's V1 requests also carry
+    /// `x-acs-action`, unsigned, so a man in the middle could change it).
     pub action: Option<String>,
-    /// `x-acs-version` (V3) or `Version` (V1), if given.
+    /// `x-acs-version` (V3) or `Version` (V1), if given; signed, like `action`.
     pub version: Option<String>,
     /// The request's signing time.
     pub signed_at: Timestamp,

@@ -62,6 +62,7 @@ pub mod error;
 pub mod replay;
 pub mod request;
 pub mod signature;
+pub mod signer;
 pub mod token;
 
 #[cfg(feature = "axum")]

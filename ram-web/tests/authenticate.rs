@@ -654,3 +654,62 @@ mod garbage {
         }
     }
 }
+
+// ---- the crate's own client signer round-trips ----
+
+#[test]
+fn crate_signer_round_trips_through_the_authenticator() {
+    use ram_web::signer::{Call, Credentials, sign_v1, sign_v3};
+    let snap = authorizer().snapshot();
+    let authn = Authenticator::new().with_token_verifier(Arc::new(MockSts {
+        calls: AtomicUsize::new(0),
+    }));
+    let date: Timestamp = DATE.parse().unwrap();
+    let params = [("UserName", "bob smith"), ("Comments", "a+b=c&d*~")];
+    for creds in [
+        Credentials::new(AK, SK),
+        Credentials::sts(STS_AK, "TemporarySecret", "good"),
+    ] {
+        for method in ["POST", "GET"] {
+            let call = Call::new("CreateUser", "2015-05-01").params(&params).method(method);
+            let s = sign_v3(&creds, &call, "127.0.0.1:1", date, None);
+            let mut req = SignedRequest::new(method, "/", &s.query);
+            for (k, v) in &s.headers {
+                req.push_header(k, v.as_bytes());
+            }
+            let who = authn.authenticate(&snap, &req, now()).unwrap();
+            assert_eq!(
+                (who.scheme, who.action.as_deref()),
+                (SignatureScheme::V3, Some("CreateUser"))
+            );
+            let s = sign_v1(&creds, &call, date, None);
+            let who = authn
+                .authenticate(&snap, &SignedRequest::new(method, "/", &s.query), now())
+                .unwrap();
+            assert_eq!(
+                (who.scheme, who.version.as_deref()),
+                (SignatureScheme::V1, Some("2015-05-01"))
+            );
+            assert_eq!(who.access_key_id, creds.access_key_id);
+        }
+    }
+}
+
+#[test]
+fn request_info_sets_the_server_side_keys() {
+    let info = ram_web::RequestInfo {
+        client_ip: Some("192.0.2.1".parse().unwrap()),
+        secure_transport: true,
+        received_at: "2024-01-01T00:00:00.5Z".parse().unwrap(),
+        request_id: ram_web::new_request_id(),
+        host_id: "h".into(),
+    };
+    let mut ctx = RequestContext::builder()
+        .set("acs:SourceIp", "10.0.0.1")
+        .set("acs:SecureTransport", "false")
+        .build();
+    info.add_to_context(&mut ctx);
+    assert_eq!(ctx.get("acs:SourceIp").unwrap()[0].raw(), "192.0.2.1");
+    assert_eq!(ctx.get("acs:SecureTransport").unwrap()[0].boolean(), Some(true));
+    assert!(ctx.get("acs:CurrentTime").unwrap()[0].instant().is_some());
+}
