@@ -214,18 +214,16 @@ pub fn canonical_request(
     out.extend_from_slice(canonical_query(request.query).as_bytes());
     out.push(b'\n');
     for name in signed_headers {
-        let mut values = request.header_values(name).peekable();
-        if values.peek().is_none() {
+        // A repeated header's trimmed values are sorted, then joined with `,`, as
+        // tea-openapi's `get_canonicalized_headers` does.
+        let mut values: Vec<&[u8]> = request.header_values(name).map(<[u8]>::trim_ascii).collect();
+        if values.is_empty() {
             return Err(MissingSignedHeader(clip(name)));
         }
+        values.sort_unstable();
         out.extend_from_slice(name.as_bytes());
         out.push(b':');
-        for (i, v) in values.enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            out.extend_from_slice(v.trim_ascii());
-        }
+        out.extend_from_slice(&values.join(&b','));
         out.push(b'\n');
     }
     out.push(b'\n');
@@ -344,6 +342,15 @@ e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
             String::from_utf8(c).unwrap(),
             "GET\n/\n\nhost:example\nx-acs-date:d\n\nhost;x-acs-date\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
+    }
+
+    #[test]
+    fn repeated_header_values_are_sorted_and_joined() {
+        let req = SignedRequest::new("GET", "/", "")
+            .header("x-acs-b", b" 2 ")
+            .header("X-Acs-B", b"1");
+        let c = canonical_request(&req, &["x-acs-b".into()]).unwrap();
+        assert!(String::from_utf8(c).unwrap().contains("\nx-acs-b:1,2\n"));
     }
 
     #[test]
