@@ -227,4 +227,38 @@ mod tests {
         c.header = None;
         assert_eq!(c.resolve(ip("10.0.0.1"), [&b"203.0.113.7"[..]]), ip("10.0.0.1"));
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn any_ip() -> impl Strategy<Value = IpAddr> {
+            prop_oneof![
+                any::<[u8; 4]>().prop_map(IpAddr::from),
+                any::<[u8; 16]>().prop_map(IpAddr::from),
+                any::<[u8; 4]>().prop_map(|b| IpAddr::from(std::net::Ipv4Addr::from(b).to_ipv6_mapped())),
+                Just(IpAddr::from([10, 0, 0, 1])),
+            ]
+        }
+
+        proptest! {
+            /// Never panics; an untrusted peer is always the answer; the answer is never
+            /// an IPv4-mapped IPv6 address.
+            #[test]
+            fn resolve_is_total(peer in any_ip(), values in proptest::collection::vec(
+                prop_oneof![
+                    proptest::collection::vec(any::<u8>(), 0..40),
+                    "[0-9a-f:., \\[\\]]{0,40}".prop_map(String::into_bytes),
+                ], 0..4)) {
+                let c = cfg();
+                let got = c.resolve(peer, values.iter().map(Vec::as_slice));
+                if !c.is_trusted(peer) {
+                    prop_assert_eq!(got, canonical(peer));
+                }
+                if let IpAddr::V6(v6) = got {
+                    prop_assert!(v6.to_ipv4_mapped().is_none());
+                }
+            }
+        }
+    }
 }
