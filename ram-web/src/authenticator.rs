@@ -155,6 +155,40 @@ pub struct RequestInfo {
 }
 
 impl RequestInfo {
+    /// A fresh context holding the server-side keys of this request and, when it was
+    /// signed, those of its caller: the base every `RequestContext` of a handler should start
+    /// from, so that no `acs:` key a client sent can stand.
+    ///
+    /// ```
+    /// use ram_web::RequestInfo;
+    ///
+    /// let info = RequestInfo {
+    ///     client_ip: Some("192.0.2.1".parse().unwrap()),
+    ///     secure_transport: false,
+    ///     received_at: "2024-01-01T00:00:00Z".parse().unwrap(),
+    ///     request_id: ram_web::new_request_id(),
+    ///     host_id: "ram".into(),
+    /// };
+    /// let ctx = info.context(None);
+    /// assert_eq!(ctx.get("acs:SourceIp").unwrap()[0].raw(), "192.0.2.1");
+    /// assert_eq!(ctx.get("acs:SecureTransport").unwrap()[0].boolean(), Some(false));
+    /// ```
+    pub fn context(&self, caller: Option<&Authenticated>) -> RequestContext {
+        let mut b = RequestContext::builder()
+            .current_time(self.received_at)
+            .secure_transport(self.secure_transport);
+        if let Some(ip) = self.client_ip {
+            b = b.source_ip(ip);
+        }
+        if let Some(who) = caller {
+            b = b
+                .access_id(&who.access_key_id)
+                .principal_arn(&who.principal_arn())
+                .mfa_present(false);
+        }
+        b.build()
+    }
+
     /// Sets `acs:CurrentTime`, `acs:SecureTransport` and (when known) `acs:SourceIp` in
     /// `ctx`, replacing any value already there.
     pub fn add_to_context(&self, ctx: &mut RequestContext) {
