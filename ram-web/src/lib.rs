@@ -49,7 +49,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! With the default `axum` feature, [`axum::AuthLayer`](crate::axum::AuthLayer) runs the
+//! With the default `axum` feature, `ram_web::axum::AuthLayer` runs the
 //! authenticator in front of a router and hands handlers the result.
 
 #![forbid(unsafe_code)]
