@@ -68,6 +68,11 @@ use crate::policy_set::Request;
 ///     fn account(&self) -> &str { "123456789012" }
 /// }
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a RAM request context",
+    label = "`#[require]` checks against this, so it must implement `ram_core::RequireContext`",
+    note = "implement `ram_core::RequireContext` for it, or point `#[require]` at another value with `ctx = <expr>`"
+)]
 pub trait RequireContext {
     /// The authorizer that decides.
     fn authorizer(&self) -> &Authorizer;
@@ -556,7 +561,7 @@ pub mod __private {
 
         /// A `{$name}` placeholder, escaped like `{name}`.
         #[inline]
-        pub fn var<C: RequireContext + ?Sized>(&mut self, ctx: &C, var: Var) {
+        pub fn var(&mut self, ctx: &dyn RequireContext, var: Var) {
             let value = match var {
                 Var::Region => Some(ctx.region()),
                 Var::Account => Some(ctx.account()),
@@ -616,6 +621,13 @@ pub mod __private {
         }
     }
 
+    /// The context as a trait object: the one place its type is checked, so that a context
+    /// that is not one gets one error, pointing at it. (One indirect call per check.)
+    #[inline]
+    pub fn context<C: RequireContext>(ctx: &C) -> &dyn RequireContext {
+        ctx
+    }
+
     /// The action string of a typed action.
     #[inline]
     pub fn action<A: Action + ?Sized>(action: &A) -> &'static str {
@@ -625,7 +637,7 @@ pub mod __private {
     /// The check `#[require]` inserts: unauthenticated first, then an unresolved `$user`,
     /// then [`RequireContext::authorize`].
     #[inline]
-    pub fn check<C: RequireContext + ?Sized>(ctx: &C, action: &str, arn: Arn) -> Result<(), Denied> {
+    pub fn check(ctx: &dyn RequireContext, action: &str, arn: Arn) -> Result<(), Denied> {
         if let Some(var) = arn.unresolved {
             if ctx.caller().is_none() {
                 return Err(Denied::unauthenticated(action, &arn.buf, None));
@@ -666,6 +678,9 @@ pub mod __private {
         fn from_denied(denied: Denied) -> Self;
     }
 
+    // `do_not_recommend`: report the missing `FromDenied` (our message), not the `From`
+    // bound behind it (std's).
+    #[diagnostic::do_not_recommend]
     impl<E: From<Denied>> FromDenied for E {
         #[inline]
         fn from_denied(denied: Denied) -> Self {

@@ -361,11 +361,11 @@ fn build_check(args: &Args, func: &ItemFn, errors: &mut Option<syn::Error>) -> O
     }
 
     // Context.
-    let ctx: Option<TokenStream> = match &args.ctx {
-        Some(e) => Some(e.to_token_stream()),
+    let ctx: Option<(TokenStream, Span)> = match &args.ctx {
+        Some(e) => Some((e.to_token_stream(), e.span())),
         None => {
             if let Some(i) = names.iter().find(|i| *i == "ctx") {
-                Some(i.to_token_stream())
+                Some((i.to_token_stream(), i.span()))
             } else {
                 let typed: Vec<&Ident> = sig
                     .inputs
@@ -379,7 +379,7 @@ fn build_check(args: &Args, func: &ItemFn, errors: &mut Option<syn::Error>) -> O
                     })
                     .collect();
                 match typed.as_slice() {
-                    [one] => Some(one.to_token_stream()),
+                    [one] => Some((one.to_token_stream(), one.span())),
                     [] => {
                         push(
                             errors,
@@ -431,7 +431,9 @@ fn build_check(args: &Args, func: &ItemFn, errors: &mut Option<syn::Error>) -> O
         (None, ReturnType::Type(_, ty)) => Some(quote_spanned!(ty.span()=> ::ram_core::__private::deny(__ram_denied))),
     };
 
-    let (action, (template, tspan), ctx, deny) = (action?, template_or_expr(args, template)?, ctx?, deny?);
+    let (action, (template, tspan), (ctx, ctx_span), deny) = (action?, template_or_expr(args, template)?, ctx?, deny?);
+    // Spanned at the context, so that a type that is not one is reported there.
+    let context = quote_spanned!(ctx_span=> ::ram_core::__private::context(__ram_ctx_ref));
     let arn = format_ident!("__ram_arn");
     let out = quote!(&mut #arn.buf);
     let build = match &template {
@@ -460,7 +462,9 @@ fn build_check(args: &Args, func: &ItemFn, errors: &mut Option<syn::Error>) -> O
         {
             #[allow(unused_imports)]
             use ::ram_core::__private::{PushDisplay as _, PushStr as _};
-            let __ram_ctx = &(#ctx);
+            // A `let` so that a temporary in the expression (`&self.ctx`) lives long enough.
+            let __ram_ctx_ref = &(#ctx);
+            let __ram_ctx = #context;
             #build
             if let ::core::result::Result::Err(__ram_denied) =
                 ::ram_core::__private::check(__ram_ctx, #action, #arn)
