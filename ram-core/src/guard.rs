@@ -461,15 +461,20 @@ fn push_encoded(out: &mut String, s: &str, keep_slash: bool) {
         if unreserved(b) || (keep_slash && b == b'/') {
             continue;
         }
-        // Runs of safe bytes are copied at once; `i` is a char boundary or inside a
-        // multi-byte char, and `start..i` only ever spans whole safe ASCII bytes.
-        out.push_str(&s[start..i]);
+        // Runs of safe bytes are copied at once. A non-empty run is ASCII, so both of its
+        // ends are char boundaries; an empty one may start inside a multi-byte char (whose
+        // bytes are escaped one by one), which `get` turns into nothing instead of a panic.
+        if let Some(run) = s.get(start..i) {
+            out.push_str(run);
+        }
         out.push('%');
         out.push(char::from(HEX[usize::from(b >> 4)]));
         out.push(char::from(HEX[usize::from(b & 0xF)]));
         start = i + 1;
     }
-    out.push_str(&s[start..]);
+    if let Some(run) = s.get(start..) {
+        out.push_str(run);
+    }
 }
 
 /// Appends `s` to `out` as a `{name}` placeholder does: every byte outside
@@ -717,7 +722,7 @@ mod tests {
         let mut s = String::new();
         (&Wrap(&42u64)).__ram_push(&mut s, false);
         (&Wrap(&'/')).__ram_push(&mut s, false);
-        (&Wrap("x/y")).__ram_push(&mut s, true);
+        Wrap("x/y").__ram_push(&mut s, true);
         assert_eq!(s, "42%2Fx/y");
     }
 
@@ -767,7 +772,7 @@ mod tests {
                 fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.0) }
             }
             let (mut a, mut b) = (String::new(), String::new());
-            (&Wrap(&v)).__ram_push(&mut a, false);
+            Wrap(&v).__ram_push(&mut a, false);
             (&Wrap(&D(&v))).__ram_push(&mut b, false);
             prop_assert_eq!(a, b);
         }
