@@ -6,6 +6,7 @@
 //! evaluation itself is measured by `policies`; here the difference is what matters.
 
 use std::hint::black_box;
+use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use ram_core::authorizer::{Authorizer, Caller};
@@ -115,5 +116,49 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
+/// Interleaved medians: batches of each handler alternate (and swap order every round), so
+/// that a change in machine load hits both alike; criterion runs one after the other.
+fn interleaved() {
+    const BATCH: u32 = 20_000;
+    const ROUNDS: usize = 301;
+    let ctx = context();
+    let (bucket, key) = ("photos", "2024/06/holiday/beach.jpg");
+    let mut annotated_ns = Vec::with_capacity(ROUNDS);
+    let mut hand_ns = Vec::with_capacity(ROUNDS);
+    let time = |f: &dyn Fn() -> Result<usize, Denied>| {
+        let t = Instant::now();
+        for _ in 0..BATCH {
+            let _ = black_box(f());
+        }
+        t.elapsed().as_nanos() as f64 / f64::from(BATCH)
+    };
+    let a = || annotated(black_box(&ctx), black_box(bucket), black_box(key));
+    let h = || hand_written(black_box(&ctx), black_box(bucket), black_box(key));
+    for round in 0..ROUNDS {
+        if round % 2 == 0 {
+            annotated_ns.push(time(&a));
+            hand_ns.push(time(&h));
+        } else {
+            hand_ns.push(time(&h));
+            annotated_ns.push(time(&a));
+        }
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (ma, mh) = (median(&mut annotated_ns), median(&mut hand_ns));
+    println!(
+        "require/interleaved: annotated {ma:.1} ns, hand_written {mh:.1} ns, difference {:+.1} ns ({:+.1}%)",
+        ma - mh,
+        (ma / mh - 1.0) * 100.0
+    );
+}
+
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    interleaved();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
