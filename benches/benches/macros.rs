@@ -8,7 +8,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use ram_core::authorizer::{Authorizer, Caller};
 use ram_core::directory::{Change, Directory, PolicyTarget};
 use ram_core::guard::{push_path, push_segment};
