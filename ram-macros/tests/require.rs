@@ -266,3 +266,23 @@ fn authorize_can_be_overridden_for_audit() {
         ["oss:GetObject acs:oss:cn-hangzhou:123456789012:photos/a deny"]
     );
 }
+
+#[require(action = "oss:GetObject", resource = "acs:oss:{$region}:{$account}:{bucket}/{key..}")]
+fn probe(ctx: &AppContext, bucket: &str, key: &str) -> Result<(), ApiError> {
+    Ok(())
+}
+
+proptest::proptest! {
+    /// Through the macro: whatever the request values, the ARN keeps its shape. `{bucket}`
+    /// adds no `*`, `?`, `:` or `/`; `{key..}` no `*`, `?` or `:`.
+    #[test]
+    fn annotated_arns_cannot_be_injected(bucket in ".*", key in ".*") {
+        let c = ctx(Some("bob"));
+        let d = denied(probe(&c, &bucket, &key));
+        let tail = d.resource().strip_prefix("acs:oss:cn-hangzhou:123456789012:").expect("prefix");
+        let (b, k) = tail.split_once('/').expect("bucket/key");
+        proptest::prop_assert!(!b.contains(['*', '?', ':', '/']), "{}", b);
+        proptest::prop_assert!(!k.contains(['*', '?', ':']), "{}", k);
+        proptest::prop_assert_eq!(k.matches('/').count(), key.matches('/').count());
+    }
+}
