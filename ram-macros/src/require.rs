@@ -20,10 +20,13 @@ struct Args {
     resource: Option<Expr>,
     ctx: Option<Expr>,
     on_deny: Option<Expr>,
+    /// Keys written without a value: already reported, so not reported missing too.
+    valueless: Vec<String>,
 }
 
-/// Parses the attribute's arguments, collecting every problem.
-fn parse_args(attr: TokenStream, errors: &mut Option<syn::Error>) -> Args {
+/// Parses the attribute's arguments, collecting every problem; `None` when they are not even
+/// `key = value` pairs (nothing further can be checked then).
+fn parse_args(attr: TokenStream, errors: &mut Option<syn::Error>) -> Option<Args> {
     let mut args = Args::default();
     let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(attr) {
         Ok(m) => m,
@@ -33,17 +36,11 @@ fn parse_args(attr: TokenStream, errors: &mut Option<syn::Error>) -> Args {
                 syn::Error::new(
                     e.span(),
                     format!(
-                        "{e}: #[require] takes `key = value` pairs, as in `#[require(action = \"oss:GetObject\", resource = \"acs:oss:*:{{$account}}:{{bucket}}\")]`"
+                        "{e}: #[require] takes `key = value` pairs, as in `#[require(action = \"oss:GetObject\", resource = \"acs:oss:{{$region}}:{{$account}}:{{bucket}}\")]`"
                     ),
                 ),
             );
-            // Still report the missing keys only when nothing could be parsed at all would be
-            // noise; one error is enough here.
-            return Args {
-                action: Some(Expr::Verbatim(TokenStream::new())),
-                resource: Some(Expr::Verbatim(TokenStream::new())),
-                ..Args::default()
-            };
+            return None;
         }
     };
     for meta in metas {
@@ -51,6 +48,7 @@ fn parse_args(attr: TokenStream, errors: &mut Option<syn::Error>) -> Args {
             Meta::NameValue(nv) => (nv.path, nv.value),
             other => {
                 let key = other.path().to_token_stream().to_string();
+                args.valueless.push(key.clone());
                 push(
                     errors,
                     syn::Error::new(
@@ -99,7 +97,7 @@ fn parse_args(attr: TokenStream, errors: &mut Option<syn::Error>) -> Args {
         }
         *slot = Some(value);
     }
-    args
+    Some(args)
 }
 
 /// The names a parameter pattern binds, with their identifiers (for spans).
@@ -186,8 +184,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> TokenStream {
         Err(_) => return not_a_fn(item),
     };
     let mut errors = None;
-    let args = parse_args(attr, &mut errors);
-    let check = build_check(&args, &func, &mut errors);
+    let check = parse_args(attr, &mut errors).and_then(|args| build_check(&args, &func, &mut errors));
     if let Some(e) = errors {
         // The fn stays, so that the IDE and the rest of the crate keep working.
         let e = e.to_compile_error();
@@ -251,6 +248,7 @@ fn build_check(args: &Args, func: &ItemFn, errors: &mut Option<syn::Error>) -> O
 
     // Action.
     let action = match &args.action {
+        None if args.valueless.iter().any(|k| k == "action") => None,
         None => {
             push(
                 errors,
@@ -261,7 +259,6 @@ fn build_check(args: &Args, func: &ItemFn, errors: &mut Option<syn::Error>) -> O
             );
             None
         }
-        Some(Expr::Verbatim(t)) if t.is_empty() => None,
         Some(e) => match string_lit(e) {
             Some(lit) => match check_action(lit) {
                 Ok(()) => Some(lit.to_token_stream()),
@@ -305,6 +302,7 @@ fn build_check(args: &Args, func: &ItemFn, errors: &mut Option<syn::Error>) -> O
 
     // Resource.
     let template = match &args.resource {
+        None if args.valueless.iter().any(|k| k == "resource") => None,
         None => {
             push(
                 errors,
@@ -315,7 +313,6 @@ fn build_check(args: &Args, func: &ItemFn, errors: &mut Option<syn::Error>) -> O
             );
             None
         }
-        Some(Expr::Verbatim(t)) if t.is_empty() => None,
         Some(e) => match string_lit(e) {
             Some(lit) => match template::parse(lit, "resource") {
                 Ok(t) => Some((t, lit.span())),
@@ -483,9 +480,7 @@ enum Resource {
 fn template_or_expr(args: &Args, parsed: Option<(Template, Span)>) -> Option<(Resource, Span)> {
     match (parsed, &args.resource) {
         (Some((t, span)), _) => Some((Resource::Template(t), span)),
-        (None, Some(e)) if string_lit(e).is_none() && !matches!(e, Expr::Verbatim(_)) => {
-            Some((Resource::Expr(e.clone()), e.span()))
-        }
+        (None, Some(e)) if string_lit(e).is_none() => Some((Resource::Expr(e.clone()), e.span())),
         _ => None,
     }
 }
