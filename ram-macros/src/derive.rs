@@ -233,6 +233,10 @@ pub fn resource(input: TokenStream) -> TokenStream {
     };
     let mut errors = None;
     let name = &input.ident;
+    let field_idents: Vec<syn::Ident> = match &input.data {
+        Data::Struct(s) => s.fields.iter().filter_map(|f| f.ident.clone()).collect(),
+        _ => Vec::new(),
+    };
     let fields: Vec<String> = match &input.data {
         Data::Struct(s) => match &s.fields {
             Fields::Named(n) => n
@@ -313,8 +317,10 @@ pub fn resource(input: TokenStream) -> TokenStream {
             }
             let cap = template.capacity();
             let field = |n: &str| {
-                let ident = syn::Ident::new(n, lit.span());
-                quote!(self.#ident)
+                // The field's own identifier, so that a field of the wrong type is reported there.
+                let span = field_idents.iter().find(|i| *i == n).map_or(lit.span(), |i| i.span());
+                let ident = syn::Ident::new(n, span);
+                (quote!(self.#ident), span)
             };
             let pushes = template::expand_pieces(pieces, &out, field, |_| TokenStream::new(), Span::call_site());
             quote! {

@@ -439,8 +439,8 @@ fn build_check(args: &Args, func: &ItemFn, errors: &mut Option<syn::Error>) -> O
             let cap = t.capacity();
             let find = |n: &str| match names.iter().find(|i| *i == n) {
                 // The binding's own identifier: resolves to the parameter, spans point at it.
-                Some(i) => i.to_token_stream(),
-                None => format_ident!("{}", n).to_token_stream(),
+                Some(i) => (i.to_token_stream(), i.span()),
+                None => (format_ident!("{}", n).to_token_stream(), tspan),
             };
             let var = |v: &str| {
                 let variant = VARS.iter().find(|(n, _)| *n == v).map_or("Region", |(_, c)| *c);

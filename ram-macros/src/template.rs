@@ -187,11 +187,12 @@ fn validate_arn(lit: &LitStr, text: &str, what: &str, pieces: &[Piece]) -> syn::
 }
 
 /// Code appending the pieces to `out` (an expression of type `&mut String`). `name` turns
-/// a placeholder name into the expression of its value; `var` a `$` variable's.
+/// a placeholder name into the expression of its value and the span to report a value of
+/// the wrong type at (the parameter or field); `var` gives a `$` variable's code.
 pub fn expand_pieces(
     pieces: &[Piece],
     out: &TokenStream,
-    mut name: impl FnMut(&str) -> TokenStream,
+    mut name: impl FnMut(&str) -> (TokenStream, Span),
     mut var: impl FnMut(&str) -> TokenStream,
     span: Span,
 ) -> TokenStream {
@@ -200,8 +201,8 @@ pub fn expand_pieces(
         match p {
             Piece::Lit(s) => code.extend(quote_spanned!(span=> ::std::string::String::push_str(#out, #s);)),
             Piece::Name { name: n, path } => {
-                let value = name(n);
-                code.extend(quote_spanned!(span=>
+                let (value, value_span) = name(n);
+                code.extend(quote_spanned!(value_span=>
                     (&::ram_core::__private::Wrap(&#value)).__ram_push(#out, #path);
                 ));
             }
