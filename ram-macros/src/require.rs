@@ -83,7 +83,7 @@ fn parse_args(attr: TokenStream, errors: &mut Option<syn::Error>) -> Option<Args
                     ),
                 );
                 // A misspelt `action` is not also reported as a missing `action`.
-                if let Some(k) = KEYS.iter().find(|k| did_you_mean(&key, [**k], "") != "") {
+                if let Some(k) = KEYS.iter().find(|k| !did_you_mean(&key, [**k], "").is_empty()) {
                     args.reported.push((*k).to_owned());
                 }
                 continue;
