@@ -358,28 +358,7 @@ impl Sts {
         now: Timestamp,
     ) -> Result<Arc<VerifiedToken>, StsError> {
         let token = self.verifier.verify(security_token, access_key_id, now)?;
-        let c = token.claims();
-        let dir = snapshot.directory();
-        if c.account_id != dir.account_id() {
-            return Err(StsError::Revoked("the token belongs to another account"));
-        }
-        let role = dir
-            .role(&c.role_name)
-            .ok_or_else(|| ram_core::authorizer::AuthError::UnknownRole(c.role_name.clone()))?;
-        if role.role_id != c.role_id {
-            return Err(StsError::Revoked("the role was deleted and created again"));
-        }
-        let digest_matches = snapshot
-            .role_trust(&c.role_name)
-            .is_some_and(|t| t.digest()[..8] == c.trust_digest);
-        if !digest_matches {
-            return Err(StsError::Revoked("the role's trust policy changed"));
-        }
-        if role.sessions_revoked_before.is_some_and(|t| c.issued < t) {
-            return Err(StsError::Revoked(
-                "the role's sessions issued before a given time were revoked",
-            ));
-        }
+        check_live(snapshot, token.claims())?;
         Ok(token)
     }
 
@@ -619,6 +598,34 @@ impl Sts {
     pub fn set_keys(&self, keys: KeyRing) {
         self.verifier.set_keys(keys);
     }
+}
+
+/// Whether the session of verified claims is still live in `snapshot`: same account, the role
+/// exists with the id it had at issue, its trust policy is the one the session was issued
+/// under, and its sessions issued before the token were not revoked.
+pub(crate) fn check_live(snapshot: &Snapshot, c: &Claims) -> Result<(), StsError> {
+    let dir = snapshot.directory();
+    if c.account_id != dir.account_id() {
+        return Err(StsError::Revoked("the token belongs to another account"));
+    }
+    let role = dir
+        .role(&c.role_name)
+        .ok_or_else(|| ram_core::authorizer::AuthError::UnknownRole(c.role_name.clone()))?;
+    if role.role_id != c.role_id {
+        return Err(StsError::Revoked("the role was deleted and created again"));
+    }
+    let digest_matches = snapshot
+        .role_trust(&c.role_name)
+        .is_some_and(|t| t.digest()[..8] == c.trust_digest);
+    if !digest_matches {
+        return Err(StsError::Revoked("the role's trust policy changed"));
+    }
+    if role.sessions_revoked_before.is_some_and(|t| c.issued < t) {
+        return Err(StsError::Revoked(
+            "the role's sessions issued before a given time were revoked",
+        ));
+    }
+    Ok(())
 }
 
 /// Splits `acs:ram::<account>:role/<RoleName>`.

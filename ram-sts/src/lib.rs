@@ -76,6 +76,7 @@ mod error;
 pub mod key;
 pub mod token;
 pub mod verify;
+mod web;
 
 pub use assume::{
     AssumeRoleRequest, AssumeRoleResponse, AssumedRoleUser, CallerIdentity, Credentials, DEFAULT_DURATION_SECONDS,

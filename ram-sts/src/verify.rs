@@ -52,7 +52,7 @@ pub struct VerifiedToken {
     kid: String,
     access_key_id: String,
     signed: Box<[u8]>,
-    session_set: OnceLock<Option<PolicySet>>,
+    session_set: OnceLock<Option<Arc<PolicySet>>>,
 }
 
 impl std::fmt::Debug for VerifiedToken {
@@ -83,6 +83,11 @@ impl VerifiedToken {
 
     /// The session policy compiled for evaluation (once; `None` without a session policy).
     pub fn session_policy(&self) -> Option<&PolicySet> {
+        self.session_policy_shared().map(|s| &**s)
+    }
+
+    /// [`VerifiedToken::session_policy`], shareable.
+    pub fn session_policy_shared(&self) -> Option<&Arc<PolicySet>> {
         self.session_set
             .get_or_init(|| {
                 let text = self.claims.session_policy.as_deref()?;
@@ -97,7 +102,7 @@ impl VerifiedToken {
                         .build(),
                     Err(_) => PolicySet::empty(),
                 };
-                Some(set)
+                Some(Arc::new(set))
             })
             .as_ref()
     }
