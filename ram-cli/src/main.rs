@@ -14,7 +14,7 @@
 //! - [`state`]: the state file, the clock (`--now`) and the mapping of ram-core's errors
 //! - [`commands`]: the directory commands (`init`, `user`, `group`, `policy`, `attach`,
 //!   `detach`, `role`, `guardrail`, `security-preference`, `mfa`, `access-key`,
-//!   `login-profile`, `login`, `password-policy`, `check`), one module per group
+//!   `login-profile`, `login`, `password-policy`, `check`, `sts`), one module per group
 //!
 //! Exit codes: `0` success (for `ram eval` and `ram check`: a decision was made, whatever it
 //! is), `2` invalid input or invalid policies (clap's own usage errors also exit `2`), `3` an
@@ -50,6 +50,7 @@ use commands::login::{LoginArgs, LoginProfileCommand};
 use commands::mfa::MfaCommand;
 use commands::policy::PolicyCommand;
 use commands::role::RoleCommand;
+use commands::sts::StsCommand;
 use commands::user::UserCommand;
 use error::CliError;
 
@@ -147,6 +148,9 @@ enum Command {
     /// Decide a request for a caller of the directory (exit 0 whatever the decision, 3 when
     /// the caller cannot be authenticated).
     Check(CheckArgs),
+    /// STS: assume a role for temporary credentials, verify tokens, manage signing keys.
+    #[command(subcommand)]
+    Sts(StsCommand),
 }
 
 /// Shown after `ram --help`.
@@ -256,6 +260,7 @@ fn run_state_command(command: &Command, global: &GlobalArgs) -> Result<Reply, Cl
         Command::LoginProfile(c) => commands::login::run_profile(c, global),
         Command::Login(args) => commands::login::run_login(args, global),
         Command::Check(args) => commands::check::run(args, global),
+        Command::Sts(c) => commands::sts::run(c, global),
         Command::Eval(_) => Err(CliError::InvalidInput(String::from("eval is not a state command"))),
     }
 }
