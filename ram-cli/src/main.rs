@@ -157,7 +157,7 @@ enum Command {
 const MAIN_AFTER_HELP: &str = "\
 Exit status: 0 success (for eval and check: a decision was made, whatever it is); 2 invalid
 input; 3 authentication failure (unknown user, unknown/inactive/foreign access key, bad or
-expired console session, wrong MFA code); 1 anything else (EntityNotExist.*, DeleteConflict.*,
+expired console session or security token, wrong MFA code); 1 anything else (EntityNotExist.*, DeleteConflict.*,
 StateLocked, ...). With --json, stdout holds exactly one JSON value; errors are
 {\"error\":{\"code\":..,\"message\":..}}.";
 
