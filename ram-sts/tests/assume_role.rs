@@ -47,7 +47,12 @@ fn response_has_the_api_shape() {
     );
 
     let json = serde_json::to_value(&resp).unwrap();
-    let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    // Sorted: workspace builds turn on serde_json's preserve_order (through cedar-policy).
+    let keys = |v: &serde_json::Value| {
+        let mut k = v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+        k.sort();
+        k
+    };
     assert_eq!(keys(&json), ["AssumedRoleUser", "Credentials"]);
     assert_eq!(
         keys(&json["Credentials"]),
