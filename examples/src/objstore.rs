@@ -51,25 +51,13 @@ pub const TEAM_A_CIDR: &str = "203.0.113.0/24";
 pub type DemoKey = (&'static str, &'static str, &'static str);
 
 /// `admin`: `AdministratorAccess`.
-pub const ADMIN_KEY: DemoKey = (
-    "admin",
-    "LTAIdemoAdmin000000001",
-    "demo-admin-secret-not-for-production",
-);
+pub const ADMIN_KEY: DemoKey = ("admin", "LTAIdemoAdmin00000000001", "demoAdminSecretNotForProd00000");
 /// `reader`: member of group `readers` (read everything, explicitly never the `audit` bucket).
-pub const READER_KEY: DemoKey = (
-    "reader",
-    "LTAIdemoReader00000001",
-    "demo-reader-secret-not-for-production",
-);
+pub const READER_KEY: DemoKey = ("reader", "LTAIdemoReader0000000001", "demoReaderSecretNotForProd0000");
 /// `team-a`: `shared/team-a/*` only, over HTTPS from [`TEAM_A_CIDR`].
-pub const TEAM_A_KEY: DemoKey = (
-    "team-a",
-    "LTAIdemoTeamA000000001",
-    "demo-team-a-secret-not-for-production",
-);
+pub const TEAM_A_KEY: DemoKey = ("team-a", "LTAIdemoTeamA00000000001", "demoTeamaSecretNotForProd00000");
 /// `ci`: no object rights of its own; may assume the role `uploader`.
-pub const CI_KEY: DemoKey = ("ci", "LTAIdemoCi000000000001", "demo-ci-secret-not-for-production");
+pub const CI_KEY: DemoKey = ("ci", "LTAIdemoCi00000000000001", "demoCiSecretNotForProd00000000");
 /// `viewer`: member of `readers`, console only (password [`VIEWER_PASSWORD`]).
 pub const VIEWER: &str = "viewer";
 /// The console password of [`VIEWER`] (demo only).
