@@ -50,7 +50,8 @@ pub struct ApiError {
     status: u16,
     code: Cow<'static, str>,
     message: String,
-    detail: Option<AccessDeniedDetail>,
+    // Boxed: only denials carry it, and it keeps `Result<_, ApiError>` small.
+    detail: Option<Box<AccessDeniedDetail>>,
     request_id: Option<String>,
 }
 
@@ -99,7 +100,7 @@ impl ApiError {
 
     /// The `AccessDeniedDetail` of a `NoPermission` error.
     pub fn access_denied_detail(&self) -> Option<&AccessDeniedDetail> {
-        self.detail.as_ref()
+        self.detail.as_deref()
     }
 
     /// The `RequestId` set so far, if any.
@@ -166,14 +167,14 @@ impl From<Denied> for ApiError {
                 status: 403,
                 code: Cow::Borrowed("NoPermission"),
                 message: NO_PERMISSION_MESSAGE.to_owned(),
-                detail: Some(AccessDeniedDetail {
+                detail: Some(Box::new(AccessDeniedDetail {
                     auth_action: denied.action().to_owned(),
                     no_permission_type: match denied.decision() {
                         Some(Decision::ExplicitDeny) => "ExplicitDeny",
                         _ => "ImplicitDeny",
                     },
                     policy_type: denied.statement().map(|s| policy_type(&s.source)),
-                }),
+                })),
                 request_id: None,
             },
             // `DeniedKind` is non-exhaustive: anything else is a failed authentication.
