@@ -25,7 +25,7 @@ use ram_core::decision::{Decision, Source};
 use ram_core::directory::SessionError;
 use ram_core::guard::{Denied, DeniedKind};
 
-use crate::error::{AuthenticationError, new_request_id};
+use crate::error::{AuthenticationError, error_body, new_request_id};
 
 /// The message Alibaba Cloud gives for `NoPermission`.
 pub const NO_PERMISSION_MESSAGE: &str = "You are not authorized to do this action. You should be authorized by RAM.";
@@ -125,21 +125,22 @@ impl ApiError {
                 fresh.as_str()
             }
         };
-        let mut body = serde_json::Map::new();
-        body.insert("RequestId".into(), request_id.into());
-        body.insert("HostId".into(), host_id.into());
-        body.insert("Code".into(), self.code.as_ref().into());
-        body.insert("Message".into(), self.message.as_str().into());
+        // The gateway's key order (RequestId, HostId, Code, Message), then the detail.
+        let mut body = error_body(request_id, host_id, &self.code, &self.message);
         if let Some(d) = &self.detail {
-            let mut detail = serde_json::Map::new();
-            detail.insert("AuthAction".into(), d.auth_action.as_str().into());
-            detail.insert("NoPermissionType".into(), d.no_permission_type.into());
+            let q = |s: &str| serde_json::Value::from(s).to_string();
+            body.pop(); // the closing brace
+            body.push_str(&format!(
+                ",\"AccessDeniedDetail\":{{\"AuthAction\":{},\"NoPermissionType\":{}",
+                q(&d.auth_action),
+                q(d.no_permission_type)
+            ));
             if let Some(p) = d.policy_type {
-                detail.insert("PolicyType".into(), p.into());
+                body.push_str(&format!(",\"PolicyType\":{}", q(p)));
             }
-            body.insert("AccessDeniedDetail".into(), detail.into());
+            body.push_str("}}");
         }
-        serde_json::Value::Object(body).to_string()
+        body
     }
 }
 
@@ -297,5 +298,16 @@ mod tests {
         assert_eq!(v["RequestId"], "R");
         assert_eq!(v["HostId"], "h");
         assert!(v.get("AccessDeniedDetail").is_none());
+    }
+
+    #[test]
+    fn body_keeps_the_gateway_key_order() {
+        let denied = Denied::forbidden("oss:GetObject", "a\"rn", Decision::ImplicitDeny, None);
+        let body = ApiError::from(denied).with_request_id("R").to_json("h");
+        assert_eq!(
+            body,
+            r#"{"RequestId":"R","HostId":"h","Code":"NoPermission","Message":"You are not authorized to do this action. You should be authorized by RAM.","AccessDeniedDetail":{"AuthAction":"oss:GetObject","NoPermissionType":"ImplicitDeny"}}"#
+        );
+        assert!(serde_json::from_str::<serde_json::Value>(&body).is_ok());
     }
 }
