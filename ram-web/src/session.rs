@@ -47,8 +47,11 @@ use crate::api_error::ApiError;
 /// The cookie name [`ConsoleLogin`] uses unless told otherwise.
 pub const DEFAULT_COOKIE: &str = "ram_console";
 
+/// Why a login's changes were not committed: the error code and the message.
+type CommitFailure = (String, String);
+
 /// How a login's changes are made durable and published.
-type Commit = dyn Fn(&Authorizer, &[Change], Timestamp) -> Result<(), String> + Send + Sync;
+type Commit = dyn Fn(&Authorizer, &[Change], Timestamp) -> Result<(), CommitFailure> + Send + Sync;
 
 /// The console login endpoint's configuration (see the [module docs](self)).
 #[derive(Clone)]
@@ -77,7 +80,7 @@ impl ConsoleLogin {
             commit: Arc::new(|auth: &Authorizer, changes: &[Change], now: Timestamp| {
                 auth.apply_at(changes, now, |_, _| Ok(()))
                     .map(drop)
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| (e.code(), e.to_string()))
             }),
             cookie: Arc::from(DEFAULT_COOKIE),
             secure: true,
@@ -92,7 +95,7 @@ impl ConsoleLogin {
                 .lock()
                 .commit(auth, changes, now)
                 .map(drop)
-                .map_err(|e| e.to_string())
+                .map_err(|e| (e.code(), e.to_string()))
         });
         self
     }
@@ -130,13 +133,14 @@ impl ConsoleLogin {
             (self.commit)(&self.authorizer, &attempt.changes, now)
         };
         let session = attempt.outcome.map_err(login_error)?;
-        if let Err(reason) = committed {
+        if let Err((code, reason)) = committed {
             // The consumed MFA step or the session key is not durable: refuse the login
             // rather than hand out a session a replayed code could also obtain.
-            tracing::warn!(target: "ram::audit", user, reason = %reason, "console login not committed");
-            return Err(match reason.contains("CheckAuthenticationCodeFail") {
-                true => login_error(LoginError::InvalidMfaCode),
-                false => ApiError::new(500, "InternalError", "the login could not be recorded"),
+            tracing::warn!(target: "ram::audit", user, code = %code, reason = %reason, "console login not committed");
+            return Err(match code.as_str() {
+                // Another login consumed the same code first.
+                "CheckAuthenticationCodeFail" => login_error(LoginError::InvalidMfaCode),
+                _ => ApiError::new(500, "InternalError", "the login could not be recorded"),
             });
         }
         let token = session
