@@ -12,6 +12,8 @@ use ram_web::Authenticator;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn Error>> {
+    // One line per authorization decision and per console login (target `ram::audit`).
+    tracing_subscriber::fmt().with_writer(std::io::stderr).init();
     let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8080".to_owned());
     let authorizer = demo_authorizer()?;
     // Plain HTTP on the development machine: the console cookie cannot be `Secure` here.
