@@ -15,7 +15,7 @@
 //! | no credentials at all | `MissingSignature` | 401 |
 //!
 //! The `RequestId` is the request's own when the error passes back through
-//! [`AuthLayer`](crate::axum::AuthLayer) (which re-renders it with its
+//! `ram_web::axum::AuthLayer` (which re-renders it with its
 //! [`RequestInfo`](crate::RequestInfo)), or one set with [`ApiError::with_request_id`].
 
 use std::borrow::Cow;
@@ -222,7 +222,7 @@ mod response {
 
     impl IntoResponse for ApiError {
         /// The JSON body with `HostId` "ram". The error rides along in the response's
-        /// extensions so that [`AuthLayer`](crate::axum::AuthLayer) can render it again
+        /// extensions so that `ram_web::axum::AuthLayer` can render it again
         /// with the request's own `RequestId` and `HostId`.
         fn into_response(self) -> Response {
             let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_REQUEST);

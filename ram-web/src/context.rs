@@ -1,7 +1,7 @@
 //! [`RamContext`]: what `#[require]` checks a request against, as an axum extractor.
 //!
 //! A `RamContext` holds the authenticated principal (a signed API caller from
-//! [`AuthLayer`](crate::axum::AuthLayer), or a console user from a session cookie), the
+//! `ram_web::axum::AuthLayer`, or a console user from a session cookie), the
 //! request's condition keys as the *server* establishes them (`acs:SourceIp`,
 //! `acs:SecureTransport`, `acs:CurrentTime`, `acs:MFAPresent`, `acs:AccessId`,
 //! `acs:PrincipalARN`), and the authorizer handle. It implements
