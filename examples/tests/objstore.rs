@@ -102,14 +102,13 @@ impl<'a> Req<'a> {
 
 impl Server {
     async fn start() -> Server {
-        let authorizer = demo_authorizer().expect("demo directory");
+        Server::start_with(demo_authorizer().expect("demo directory"), Authenticator::new()).await
+    }
+
+    async fn start_with(authorizer: Arc<Authorizer>, authenticator: Authenticator) -> Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("address");
-        let app = app(
-            authorizer.clone(),
-            Arc::new(Authenticator::new()),
-            ServerConfig::default(),
-        );
+        let app = app(authorizer.clone(), Arc::new(authenticator), ServerConfig::default());
         tokio::spawn(serve(listener, app));
         Server {
             host: addr.to_string(),
@@ -148,7 +147,11 @@ impl Server {
     }
 
     async fn send(&self, key: DemoKey, req: Req<'_>) -> Reply {
-        let signed = self.sign(&creds(key), &req);
+        self.send_as(&creds(key), req).await
+    }
+
+    async fn send_as(&self, creds: &Credentials, req: Req<'_>) -> Reply {
+        let signed = self.sign(creds, &req);
         self.send_signed(&signed, &req).await
     }
 
@@ -527,4 +530,125 @@ async fn console_session_by_cookie() {
     assert!(r.headers.get("set-cookie").is_none());
     let r = login(&s, "nobody", "x").await;
     assert_eq!(r.error(), (401, "Login.InvalidCredentials".to_owned()));
+}
+
+/// A stand-in for the STS crate behind ram-web's `TokenVerifier` seam: tokens it handed out,
+/// each bound to its AccessKeyId, a temporary secret and a session of the `uploader` role.
+#[derive(Default)]
+struct StandInSts {
+    sessions: std::sync::Mutex<std::collections::HashMap<String, (String, ram_web::TokenSession)>>,
+}
+
+impl StandInSts {
+    /// Temporary credentials for a session of `uploader` expiring at `expiration`.
+    fn issue(&self, authorizer: &Authorizer, n: u32, expiration: Timestamp) -> Credentials {
+        let role_id = authorizer
+            .snapshot()
+            .directory()
+            .role(ram_examples::objstore::UPLOADER_ROLE)
+            .expect("role")
+            .role_id
+            .clone();
+        let (id, secret, token) = (
+            format!("STS.test{n}"),
+            format!("temporary-secret-{n}"),
+            format!("TOKEN-{n}"),
+        );
+        let session = ram_web::TokenSession {
+            access_key_secret: ram_web::Secret::new(secret.as_str()),
+            role_name: ram_examples::objstore::UPLOADER_ROLE.into(),
+            role_id,
+            session_name: format!("build-{n}"),
+            session_policy: None,
+            expiration,
+            source_identity: None,
+        };
+        self.sessions
+            .lock()
+            .expect("lock")
+            .insert(token.clone(), (id.clone(), session));
+        Credentials::sts(id, secret, token)
+    }
+}
+
+impl ram_web::TokenVerifier for StandInSts {
+    fn verify(
+        &self,
+        _: &ram_core::authorizer::Snapshot,
+        access_key_id: &str,
+        token: &str,
+        now: Timestamp,
+    ) -> Result<ram_web::TokenSession, ram_web::TokenError> {
+        let sessions = self.sessions.lock().expect("lock");
+        let (id, session) = sessions
+            .get(token)
+            .ok_or_else(|| ram_web::TokenError::Malformed("not issued here".into()))?;
+        if id != access_key_id {
+            return Err(ram_web::TokenError::MismatchWithAccessKey);
+        }
+        if session.expiration <= now {
+            return Err(ram_web::TokenError::Expired);
+        }
+        Ok(session.clone())
+    }
+}
+
+async fn start_with_sts() -> (Server, Arc<StandInSts>) {
+    let sts = Arc::new(StandInSts::default());
+    let authorizer = demo_authorizer().expect("demo directory");
+    let server = Server::start_with(authorizer, Authenticator::new().with_token_verifier(sts.clone())).await;
+    (server, sts)
+}
+
+#[tokio::test]
+async fn role_session_writes_incoming_only() {
+    let (s, sts) = start_with_sts().await;
+    s.seed("incoming", "readme", b"r").await;
+    let temp = sts.issue(&s.authorizer, 1, Timestamp::now() + SignedDuration::from_hours(1));
+    let r = s
+        .send_as(&temp, Req::new("PUT", "/incoming/build.tar").body(b"tar"))
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.json());
+    // The role may write there, not read, and nothing elsewhere.
+    let r = s.send_as(&temp, Req::new("GET", "/incoming/build.tar")).await;
+    assert_eq!(r.error(), (403, "NoPermission".to_owned()));
+    s.seed("photos", "a.jpg", b"A").await;
+    let r = s.send_as(&temp, Req::new("PUT", "/photos/b.jpg").body(b"B")).await;
+    assert_eq!(r.error(), (403, "NoPermission".to_owned()));
+}
+
+#[tokio::test]
+async fn expired_or_foreign_security_token_is_refused() {
+    let (s, sts) = start_with_sts().await;
+    s.seed("incoming", "readme", b"r").await;
+    let expired = sts.issue(&s.authorizer, 2, Timestamp::now() - SignedDuration::from_secs(1));
+    let r = s
+        .send_as(&expired, Req::new("PUT", "/incoming/late.tar").body(b"tar"))
+        .await;
+    assert_eq!(r.error(), (400, "InvalidSecurityToken.Expired".to_owned()));
+
+    let valid = sts.issue(&s.authorizer, 3, Timestamp::now() + SignedDuration::from_hours(1));
+    let other = sts.issue(&s.authorizer, 4, Timestamp::now() + SignedDuration::from_hours(1));
+    let mixed = Credentials::sts(
+        valid.access_key_id.clone(),
+        "temporary-secret-3",
+        other.security_token.clone().expect("token"),
+    );
+    let r = s.send_as(&mixed, Req::new("PUT", "/incoming/x").body(b"x")).await;
+    assert_eq!(
+        r.error(),
+        (400, "InvalidSecurityToken.MismatchWithAccessKey".to_owned())
+    );
+
+    // An STS key pair without its token, and a token this server never issued.
+    let r = s
+        .send_as(
+            &Credentials::new(valid.access_key_id.clone(), "temporary-secret-3"),
+            Req::new("GET", "/"),
+        )
+        .await;
+    assert_eq!(r.error(), (400, "MissingSecurityToken".to_owned()));
+    let forged = Credentials::sts("STS.test9", "s", "TOKEN-9");
+    let r = s.send_as(&forged, Req::new("GET", "/")).await;
+    assert_eq!(r.error(), (400, "InvalidSecurityToken.Malformed".to_owned()));
 }
