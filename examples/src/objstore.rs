@@ -385,7 +385,19 @@ impl Default for ServerConfig {
 /// The application: routes, the authentication layer (signatures, and console sessions by
 /// cookie), the authorizer every `#[require]` checks against.
 pub fn app(authorizer: Arc<Authorizer>, authenticator: Arc<Authenticator>, config: ServerConfig) -> Router {
-    let login = ConsoleLogin::new(authorizer.clone()).secure(config.secure_cookie);
+    let login = ConsoleLogin::new(authorizer.clone());
+    app_with_login(authorizer, authenticator, config, login)
+}
+
+/// [`app`] with a console login of the caller's making (e.g. one that commits through a
+/// state file: [`ConsoleLogin::with_store`]).
+pub fn app_with_login(
+    authorizer: Arc<Authorizer>,
+    authenticator: Arc<Authenticator>,
+    config: ServerConfig,
+    login: ConsoleLogin,
+) -> Router {
+    let login = login.secure(config.secure_cookie);
     Router::new()
         .route("/", get(list_buckets))
         .route("/-/login", login.route())

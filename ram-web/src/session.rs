@@ -132,7 +132,14 @@ impl ConsoleLogin {
         } else {
             (self.commit)(&self.authorizer, &attempt.changes, now)
         };
-        let session = attempt.outcome.map_err(login_error)?;
+        let session = match attempt.outcome {
+            Ok(session) => session,
+            Err(e) => {
+                // The user name as typed, the code; never the password or the MFA code.
+                tracing::warn!(target: "ram::audit", user, code = %e.code(), "console login refused");
+                return Err(login_error(e));
+            }
+        };
         if let Err((code, reason)) = committed {
             // The consumed MFA step or the session key is not durable: refuse the login
             // rather than hand out a session a replayed code could also obtain.
