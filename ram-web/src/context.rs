@@ -289,8 +289,9 @@ fn audit(ctx: &RamContext, action: &str, resource: &str, result: &Result<(), Den
     let principal = principal.as_deref().unwrap_or("anonymous");
     // An AccessKeyId names a key, it is not a credential (the secret never leaves the
     // authenticator), so it may be logged.
-    let access_key_id = ctx.authenticated().map_or("", |a| a.access_key_id.as_str());
-    let source_ip = ctx.info.client_ip.map(|ip| ip.to_string()).unwrap_or_default();
+    // Absent values (`None`) are left out of the event rather than logged empty.
+    let access_key_id = ctx.authenticated().map(|a| a.access_key_id.as_str());
+    let source_ip = ctx.info.client_ip.map(|ip| ip.to_string());
     match result {
         Ok(()) => tracing::info!(
             target: "ram::audit",
@@ -300,16 +301,15 @@ fn audit(ctx: &RamContext, action: &str, resource: &str, result: &Result<(), Den
             action,
             resource,
             decision = "Allow",
-            source_ip = %source_ip,
+            source_ip = source_ip.as_deref(),
             "authorized"
         ),
         Err(denied) => {
             let decision = denied.decision().map_or("Unauthenticated", |d| d.as_str());
             let statement = denied
                 .statement()
-                .map(|s| format!("{} {} statement {} ({})", s.policy, s.version, s.statement, s.source))
-                .unwrap_or_default();
-            let reason = denied.auth_error().map(|e| e.code()).unwrap_or("");
+                .map(|s| format!("{} {} statement {} ({})", s.policy, s.version, s.statement, s.source));
+            let reason = denied.auth_error().map(|e| e.code());
             tracing::warn!(
                 target: "ram::audit",
                 request_id = %ctx.info.request_id,
@@ -318,9 +318,9 @@ fn audit(ctx: &RamContext, action: &str, resource: &str, result: &Result<(), Den
                 action,
                 resource,
                 decision,
-                statement = %statement,
+                statement = statement.as_deref(),
                 reason,
-                source_ip = %source_ip,
+                source_ip = source_ip.as_deref(),
                 "denied"
             );
         }
