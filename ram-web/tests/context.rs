@@ -271,3 +271,69 @@ async fn console_cookie_with_the_default_authorizer() {
     assert_eq!(status, 401);
     assert!(body.contains("InvalidConsoleSession.Malformed"), "{body}");
 }
+
+/// Whatever a client sends (parameters and headers named like condition keys, forwarding
+/// headers from an untrusted peer, cookies without a cookie name configured), the context of
+/// an unsigned request holds exactly the server's three keys.
+mod client_keys {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    async fn anonymous_keys(ctx: RamContext) -> String {
+        let mut out: Vec<String> = ctx
+            .request_context()
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.iter().map(|v| v.raw()).collect::<Vec<_>>().join(",")))
+            .collect();
+        out.sort();
+        out.join("\n")
+    }
+
+    fn key_name() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("acs:SourceIp".to_owned()),
+            Just("acs:SecureTransport".to_owned()),
+            Just("acs:MFAPresent".to_owned()),
+            Just("acs:AccessId".to_owned()),
+            Just("acs:CurrentTime".to_owned()),
+            Just("acs:PrincipalARN".to_owned()),
+            "acs:[A-Za-z]{1,12}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn no_client_value_reaches_the_context(
+            params in proptest::collection::vec((key_name(), "[ -~]{0,16}"), 0..6),
+            headers in proptest::collection::vec(("(x-acs-|acs-|x-forwarded-)[a-z]{1,12}", "[ -~]{0,16}"), 0..6),
+        ) {
+            let query: String = params
+                .iter()
+                .map(|(k, v)| format!("{}={}", ram_web::encoding::percent_encode(k.as_bytes()), ram_web::encoding::percent_encode(v.as_bytes())))
+                .collect::<Vec<_>>()
+                .join("&");
+            let mut b = Request::builder().uri(format!("/?{query}"));
+            for (k, v) in &headers {
+                b = b.header(k.as_str(), v.as_str());
+            }
+            let mut req = b.body(Body::empty()).unwrap();
+            req.extensions_mut().insert(ConnectInfo("192.0.2.10:5000".parse::<SocketAddr>().unwrap()));
+            let app = Router::new().route("/", get(anonymous_keys)).layer(
+                AuthLayer::new(authorizer(), Arc::new(Authenticator::new()))
+                    .allow_anonymous(true)
+                    .secure_transport(ram_web::axum::SecureTransport::ForwardedProto)
+                    .clock(|| NOW.parse::<Timestamp>().unwrap()),
+            );
+            let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            let (status, body) = rt.block_on(async { text(app.oneshot(req).await.unwrap()).await });
+            prop_assert_eq!(status, 200);
+            prop_assert_eq!(
+                body,
+                format!("acs:CurrentTime={NOW}\nacs:SecureTransport=false\nacs:SourceIp=192.0.2.10")
+            );
+        }
+    }
+}
