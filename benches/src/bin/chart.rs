@@ -5,12 +5,13 @@
 //!
 //! ```sh
 //! cargo run --release -p ram-benches --bin compare -- --json > results.json
-//! cargo run --release -p ram-benches --bin chart -- results.json benches/results.png
+//! cargo run --release -p ram-benches --features chart --bin chart -- results.json benches/results.png
 //! ```
 //!
 //! Text is drawn with DejaVu Sans, bundled in `benches/assets/` (licence beside it) and read
 //! through `ab_glyph`, so the chart looks the same on any machine and needs no system font
-//! library.
+//! library. The `chart` feature is off by default (see `Cargo.toml`: with it, criterion's own
+//! plots lose their font).
 
 use std::process::ExitCode;
 
