@@ -524,33 +524,24 @@ impl PolicySet {
             }
             return Decision::ImplicitDeny;
         }
-        // Each policy's own index; a second pass for the allows rather than remembering the
-        // buckets, since a probe of a warm index costs less than a buffer on the stack.
+        // Each policy's own index, probed once: its denies, then (until one applies) its
+        // allows; an allow found early only ends the search for allows, since a later
+        // policy's deny still wins.
+        let mut allowed = false;
         for (services, p) in self.compiled.iter() {
             if services & key.service_bit == 0 && *services != u64::MAX {
                 continue;
             }
+            let holds = |e: &Entry| key.may_match(*e) && applies(&p.statements[e.statement as usize], e.check, req);
             for b in p.index.buckets(&key).iter().flatten() {
-                if b.deny
-                    .iter()
-                    .any(|&e| key.may_match(e) && applies(&p.statements[e.statement as usize], e.check, req))
-                {
+                if b.deny.iter().any(holds) {
                     return Decision::ExplicitDeny;
                 }
+                allowed = allowed || b.allow.iter().any(holds);
             }
         }
-        for (services, p) in self.compiled.iter() {
-            if services & key.service_bit == 0 && *services != u64::MAX {
-                continue;
-            }
-            for b in p.index.buckets(&key).iter().flatten() {
-                if b.allow
-                    .iter()
-                    .any(|&e| key.may_match(e) && applies(&p.statements[e.statement as usize], e.check, req))
-                {
-                    return Decision::Allow;
-                }
-            }
+        if allowed {
+            return Decision::Allow;
         }
         Decision::ImplicitDeny
     }
