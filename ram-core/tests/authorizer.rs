@@ -258,10 +258,14 @@ fn session_policy_is_a_gate_before_the_role() {
 fn readers_never_see_half_a_change() {
     let auth = Arc::new(setup());
     let stop = Arc::new(AtomicBool::new(false));
+    // The writer starts once every reader has made a check: on a busy machine a reader
+    // thread may otherwise not run before the writer is done, and see nothing.
+    let started = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let readers: Vec<_> = (0..2)
         .map(|_| {
             let auth = auth.clone();
             let stop = stop.clone();
+            let started = started.clone();
             std::thread::spawn(move || {
                 let ctx = RequestContext::new();
                 let req = Request::new("ecs:DeleteInstance", "x", &ctx);
@@ -273,11 +277,17 @@ fn readers_never_see_half_a_change() {
                         Decision::Allow => seen[1] += 1,
                         other => panic!("impossible decision {other:?}"),
                     }
+                    if seen[0] + seen[1] == 1 {
+                        started.fetch_add(1, Ordering::SeqCst);
+                    }
                 }
                 seen
             })
         })
         .collect();
+    while started.load(Ordering::SeqCst) < 2 {
+        std::thread::yield_now();
+    }
     for i in 0..200 {
         let change = if i % 2 == 0 {
             Change::RemoveUserFromGroup {
