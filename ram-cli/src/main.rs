@@ -1,7 +1,8 @@
-//! `ram`: validate Alibaba Cloud RAM policy documents and evaluate requests against them.
+//! `ram`: validate Alibaba Cloud RAM policy documents, evaluate requests against them, and
+//! manage and query the directory of an account kept in a state file.
 //!
-//! This file holds the command-line grammar (clap) and maps outcomes to exit codes; each
-//! command lives in its own module:
+//! This file holds the top-level command-line grammar (clap) and maps outcomes to exit codes;
+//! each command lives in its own module:
 //!
 //! - [`validate`]: `ram policy validate FILE...`
 //! - [`eval`]: `ram eval --policy FILE... --action A --resource R [--context KEY=VALUE...]`
@@ -10,26 +11,48 @@
 //! - [`input`]: the request checks both forms of `ram eval` share
 //! - [`output`]: rendering of decisions and errors, human and JSON
 //! - [`error`]: the error type and its exit code
+//! - [`state`]: the state file, the clock (`--now`) and the mapping of ram-core's errors
+//! - [`commands`]: the directory commands (`init`, `user`, `group`, `policy`, `attach`,
+//!   `detach`, `role`, `guardrail`, `security-preference`, `mfa`, `access-key`,
+//!   `login-profile`, `login`, `password-policy`, `check`), one module per group
 //!
-//! Exit codes: `0` success (for `ram eval`: a decision was made, whatever it is), `2` invalid
-//! input or invalid policies (clap's own usage errors also exit `2`). No command reads,
-//! creates or needs a state file.
+//! Exit codes: `0` success (for `ram eval` and `ram check`: a decision was made, whatever it
+//! is), `2` invalid input or invalid policies (clap's own usage errors also exit `2`), `3` an
+//! authentication failure, `1` anything else. `ram eval` and `ram policy validate` never read
+//! or create a state file.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod batch;
 mod cache;
+mod commands;
 mod error;
 mod eval;
 mod input;
 mod output;
+mod state;
 mod validate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+
+use commands::Reply;
+use commands::access_key::AccessKeyCommand;
+use commands::account::{GuardrailCommand, PasswordPolicyCommand, SecurityPreferenceCommand};
+use commands::attach::AttachArgs;
+use commands::bench::BenchArgs;
+use commands::check::CheckArgs;
+use commands::group::GroupCommand;
+use commands::init::InitArgs;
+use commands::login::{LoginArgs, LoginProfileCommand};
+use commands::mfa::MfaCommand;
+use commands::policy::PolicyCommand;
+use commands::role::RoleCommand;
+use commands::user::UserCommand;
+use error::CliError;
 
 /// The allocator. A batch line allocates many small, short-lived objects (parsing, compiling
 /// and explaining its documents); mimalloc makes `ram eval --batch` about 15% faster than the
@@ -42,9 +65,9 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[command(
     name = "ram",
     version,
-    about = "Validate Alibaba Cloud RAM policies and evaluate requests against them"
+    about = "Alibaba Cloud RAM policies and directory: validate, evaluate, manage, check"
 )]
-#[command(propagate_version = true)]
+#[command(propagate_version = true, after_help = MAIN_AFTER_HELP)]
 struct Cli {
     /// Options accepted by every command.
     #[command(flatten)]
@@ -55,26 +78,88 @@ struct Cli {
 }
 
 /// Options that every command accepts, before or after the command name.
-///
-/// Later options such as `--state FILE` or `--now RFC3339` belong here too.
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// Print JSON on stdout, errors too, as {"error":{"code":..,"message":..}} (`eval --batch`
     /// always prints JSON Lines).
     #[arg(long, global = true)]
     pub json: bool,
+    /// The state file of the directory commands (`ram eval` and `ram policy validate` never
+    /// read it).
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        env = "RAM_STATE",
+        default_value = "ram.json"
+    )]
+    pub state: PathBuf,
+    /// Run as of this instant (RFC 3339) instead of the system clock: timestamps, expiry,
+    /// password age, lockout, TOTP. Never becomes acs:CurrentTime.
+    #[arg(long, global = true, value_name = "RFC3339")]
+    pub now: Option<String>,
 }
 
 /// The top-level commands.
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Work with policy documents.
+    /// Work with policies: validate documents (no state); create, version, show, list custom
+    /// policies.
     #[command(subcommand)]
     Policy(PolicyCommand),
     /// Evaluate a request against policy documents (one request, or a batch with --batch).
     #[command(after_help = EVAL_AFTER_HELP)]
     Eval(EvalArgs),
+    /// Create the state file with an administrator user `admin` and its access key.
+    Init(InitArgs),
+    /// RAM users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// User groups and their members.
+    #[command(subcommand)]
+    Group(GroupCommand),
+    /// Attach a policy to a user, group or role.
+    Attach(AttachArgs),
+    /// Detach a policy from a user, group or role.
+    Detach(AttachArgs),
+    /// RAM roles.
+    #[command(subcommand)]
+    Role(RoleCommand),
+    /// Guardrail policies bounding every RAM identity of the account.
+    #[command(subcommand)]
+    Guardrail(GuardrailCommand),
+    /// Account-wide best-practice switches.
+    #[command(subcommand)]
+    SecurityPreference(SecurityPreferenceCommand),
+    /// Virtual MFA devices.
+    #[command(subcommand)]
+    Mfa(MfaCommand),
+    /// Access keys of users.
+    #[command(subcommand)]
+    AccessKey(AccessKeyCommand),
+    /// Console passwords of users.
+    #[command(subcommand)]
+    LoginProfile(LoginProfileCommand),
+    /// Log in to the console as a user; prints a console session token.
+    Login(LoginArgs),
+    /// The account's password policy.
+    #[command(subcommand)]
+    PasswordPolicy(PasswordPolicyCommand),
+    /// Decide a request for a caller of the directory (exit 0 whatever the decision, 3 when
+    /// the caller cannot be authenticated).
+    Check(CheckArgs),
+    /// Replay requests (JSON Lines) against the directory and report decisions per second,
+    /// latency percentiles and the decision mix; or generate such requests with --generate N.
+    Bench(BenchArgs),
 }
+
+/// Shown after `ram --help`.
+const MAIN_AFTER_HELP: &str = "\
+Exit status: 0 success (for eval and check: a decision was made, whatever it is); 2 invalid
+input; 3 authentication failure (unknown user, unknown/inactive/foreign access key, bad or
+expired console session, wrong MFA code); 1 anything else (EntityNotExist.*, DeleteConflict.*,
+StateLocked, ...). With --json, stdout holds exactly one JSON value; errors are
+{\"error\":{\"code\":..,\"message\":..}}.";
 
 /// Shown after `ram eval --help`.
 const EVAL_AFTER_HELP: &str = "\
@@ -86,14 +171,6 @@ invalid input (a bad action, resource or --context, an unreadable or invalid pol
 and prints exactly one JSON line per input line, in order: a decision, or
 {\"error\":{\"code\":\"MalformedPolicyDocument\"|\"InvalidInput\",..}} for that line (blank lines included).
 Its exit status is 0 once every line has its answer, 2 if the input cannot be read.";
-
-/// `ram policy ...`.
-#[derive(Debug, Subcommand)]
-enum PolicyCommand {
-    /// Check policy documents; exit 0 when all are valid, 2 otherwise (every problem is listed
-    /// on stdout with its file and JSON path).
-    Validate(ValidateArgs),
-}
 
 /// Arguments of `ram policy validate`.
 #[derive(Debug, Args)]
@@ -144,13 +221,17 @@ pub struct EvalArgs {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(err),
+    };
     let result = match &cli.command {
         Command::Policy(PolicyCommand::Validate(args)) => validate::run(args, &cli.global),
         Command::Eval(args) => match &args.batch {
             Some(path) => batch::run(path, &cli.global),
             None => eval::run(args, &cli.global),
         },
+        command => run_state_command(command, &cli.global).and_then(|reply| Ok(reply.print(&cli.global)?)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -159,6 +240,55 @@ fn main() -> ExitCode {
             err.exit_code()
         }
     }
+}
+
+/// Runs a command that works on the state file.
+fn run_state_command(command: &Command, global: &GlobalArgs) -> Result<Reply, CliError> {
+    match command {
+        Command::Policy(c) => commands::policy::run(c, global),
+        Command::Init(args) => commands::init::run(args, global),
+        Command::User(c) => commands::user::run(c, global),
+        Command::Group(c) => commands::group::run(c, global),
+        Command::Attach(args) => commands::attach::run(args, true, global),
+        Command::Detach(args) => commands::attach::run(args, false, global),
+        Command::Role(c) => commands::role::run(c, global),
+        Command::Guardrail(c) => commands::account::run_guardrail(c, global),
+        Command::SecurityPreference(c) => commands::account::run_security_preference(c, global),
+        Command::PasswordPolicy(c) => commands::account::run_password_policy(c, global),
+        Command::Mfa(c) => commands::mfa::run(c, global),
+        Command::AccessKey(c) => commands::access_key::run(c, global),
+        Command::LoginProfile(c) => commands::login::run_profile(c, global),
+        Command::Login(args) => commands::login::run_login(args, global),
+        Command::Check(args) => commands::check::run(args, global),
+        Command::Bench(args) => commands::bench::run(args, global),
+        Command::Eval(_) => Err(CliError::InvalidInput(String::from("eval is not a state command"))),
+    }
+}
+
+/// A command line clap refused: with `--json`, one `{"error":{"code":"InvalidInput",..}}` on
+/// stdout (so stdout still holds exactly one JSON value), else clap's own message; exit 2.
+/// Help and version requests print as usual and exit 0.
+fn usage_error(err: clap::Error) -> ExitCode {
+    let json = std::env::args_os().skip(1).any(|a| a == "--json");
+    if !err.use_stderr() || !json {
+        err.exit();
+    }
+    let rendered = err.render().to_string();
+    let message = rendered
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid command line")
+        .trim_start_matches("error: ")
+        .to_owned();
+    output::report_error(
+        &CliError::InvalidInput(message),
+        &GlobalArgs {
+            json: true,
+            state: PathBuf::new(),
+            now: None,
+        },
+    );
+    ExitCode::from(error::EXIT_INVALID)
 }
 
 #[cfg(test)]

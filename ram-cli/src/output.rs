@@ -5,7 +5,8 @@
 //! - a decision: `{"decision":"Allow|ExplicitDeny|ImplicitDeny","matched":[{"policy","version",
 //!   "statement","effect","source"}...]}`, plus `"failed_conditions":[...]` for an implicit
 //!   deny (this is `ram_core::Explanation`'s own serialisation);
-//! - an error: `{"error":{"code":"InvalidInput"|"MalformedPolicyDocument","message":..}}`, with
+//! - an error: `{"error":{"code":"<RAM error code>","message":..}}` (`InvalidInput`,
+//!   `MalformedPolicyDocument`, `EntityNotExist.User`, `StateLocked`, ...), with
 //!   `"errors":[...]` for invalid policies (and `"path":"/policies/N"` in a batch).
 
 use std::fmt::Write as _;
@@ -27,7 +28,7 @@ pub struct ErrorEnvelope<'a, E: Serialize> {
 /// The body of an `{"error": ...}` object.
 #[derive(Serialize)]
 pub struct ErrorBody<'a, E: Serialize> {
-    /// `InvalidInput` or `MalformedPolicyDocument`.
+    /// The error code: `InvalidInput`, `MalformedPolicyDocument` or a RAM code.
     pub code: &'a str,
     /// A one-line description.
     pub message: &'a str,
@@ -127,6 +128,20 @@ pub fn report_error(err: &CliError, global: &GlobalArgs) {
         CliError::Output(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
         CliError::Output(e) => eprintln!("ram: error: cannot write output: {e}"),
         CliError::BatchInput(message) => eprintln!("ram: error: {message}"),
+        CliError::Ram { code, message, .. } => {
+            if global.json {
+                print_json_error(&ErrorEnvelope::<FileProblem> {
+                    error: ErrorBody {
+                        code,
+                        message,
+                        path: None,
+                        errors: None,
+                    },
+                });
+            } else {
+                eprintln!("ram: error: {code}: {message}");
+            }
+        }
         CliError::InvalidInput(message) => {
             if global.json {
                 print_json_error(&ErrorEnvelope::<FileProblem> {

@@ -40,6 +40,7 @@ pub mod decision;
 pub mod directory;
 pub mod error;
 pub mod glob;
+pub mod guard;
 mod json;
 pub mod policy;
 pub mod policy_set;
@@ -56,9 +57,17 @@ pub use context::{ContextBuilder, ContextValue, RequestContext};
 pub use decision::{Decision, Explanation, FailedCondition, MatchedStatement, PolicyRef, Source};
 pub use error::{PolicyError, Problem};
 pub use glob::Glob;
+pub use guard::{Action, Denied, RequireContext, Resource};
 pub use policy::{
     Effect, MAX_POLICY_CHARS, MAX_SESSION_POLICY_CHARS, ParseOptions, PatternList, PolicyDocument, PolicyKind,
     Principal, Statement,
 };
 pub use policy_set::{CompiledPolicy, PolicySet, PolicySetBuilder, Request};
+/// `#[require(action = "...", resource = "...")]` and `#[derive(Action, Resource)]`.
+#[cfg(feature = "macros")]
+pub use ram_macros::{Action, Resource, require};
+
+/// Paths the macros' generated code names; not a public API.
+#[doc(hidden)]
+pub use guard::__private;
 pub use store::{CommitError, FileStore, State, Store, StoreError};

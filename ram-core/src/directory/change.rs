@@ -194,6 +194,15 @@ pub enum Change {
         /// AccessKeyId.
         access_key_id: String,
     },
+    /// Records that an access key authenticated a request at `now` (its
+    /// `AccessKeyLastUsed`). Touches no permission, so no policy set is recompiled; callers
+    /// that see many requests should record a key at most once a minute or so.
+    RecordAccessKeyUse {
+        /// UserName.
+        user: String,
+        /// AccessKeyId.
+        access_key_id: String,
+    },
     /// SetSecurityPreference.
     SetSecurityPreference(SecurityPreference),
     /// SetPasswordPolicy: every field within RAM's range (`InvalidParameter.<Field>.Range`).
@@ -1028,6 +1037,18 @@ impl Directory {
                 }
                 self.key_owners.remove(access_key_id);
                 dirty.users.insert(user.clone());
+            }
+            Change::RecordAccessKeyUse { user, access_key_id } => {
+                let key = self
+                    .user_mut(user)?
+                    .access_keys
+                    .iter_mut()
+                    .find(|k| k.access_key_id == *access_key_id)
+                    .ok_or_else(|| DirectoryError::not_exist(EntityKind::AccessKey, access_key_id))?;
+                // A clock that steps back never moves the record backwards.
+                if key.last_used_date.is_none_or(|last| last < now) {
+                    key.last_used_date = Some(now);
+                }
             }
             Change::SetSecurityPreference(pref) => {
                 if !(1..=24).contains(&pref.login_session_duration) {

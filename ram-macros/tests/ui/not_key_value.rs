@@ -1,0 +1,19 @@
+#![allow(dead_code, unused_imports, unused_variables)]
+mod support {
+    include!("../support/ctx.rs");
+}
+use support::*;
+
+use ram_core::require;
+
+#[require("oss:GetObject", "*")]
+fn get(ctx: &AppContext) -> Result<(), ApiError> {
+    Ok(())
+}
+
+#[require(action = "oss:GetObject", resource)]
+fn put(ctx: &AppContext) -> Result<(), ApiError> {
+    Ok(())
+}
+
+fn main() {}
