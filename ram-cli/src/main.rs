@@ -43,6 +43,7 @@ use commands::Reply;
 use commands::access_key::AccessKeyCommand;
 use commands::account::{GuardrailCommand, PasswordPolicyCommand, SecurityPreferenceCommand};
 use commands::attach::AttachArgs;
+use commands::bench::BenchArgs;
 use commands::check::CheckArgs;
 use commands::group::GroupCommand;
 use commands::init::InitArgs;
@@ -151,6 +152,9 @@ enum Command {
     /// STS: assume a role for temporary credentials, verify tokens, manage signing keys.
     #[command(subcommand)]
     Sts(StsCommand),
+    /// Replay requests (JSON Lines) against the directory and report decisions per second,
+    /// latency percentiles and the decision mix; or generate such requests with --generate N.
+    Bench(BenchArgs),
 }
 
 /// Shown after `ram --help`.
@@ -261,6 +265,7 @@ fn run_state_command(command: &Command, global: &GlobalArgs) -> Result<Reply, Cl
         Command::Login(args) => commands::login::run_login(args, global),
         Command::Check(args) => commands::check::run(args, global),
         Command::Sts(c) => commands::sts::run(c, global),
+        Command::Bench(args) => commands::bench::run(args, global),
         Command::Eval(_) => Err(CliError::InvalidInput(String::from("eval is not a state command"))),
     }
 }
