@@ -14,7 +14,7 @@
 //! - [`state`]: the state file, the clock (`--now`) and the mapping of ram-core's errors
 //! - [`commands`]: the directory commands (`init`, `user`, `group`, `policy`, `attach`,
 //!   `detach`, `role`, `guardrail`, `security-preference`, `mfa`, `access-key`,
-//!   `login-profile`, `login`, `password-policy`, `check`), one module per group
+//!   `login-profile`, `login`, `password-policy`, `check`, `sts`), one module per group
 //!
 //! Exit codes: `0` success (for `ram eval` and `ram check`: a decision was made, whatever it
 //! is), `2` invalid input or invalid policies (clap's own usage errors also exit `2`), `3` an
@@ -43,6 +43,7 @@ use commands::Reply;
 use commands::access_key::AccessKeyCommand;
 use commands::account::{GuardrailCommand, PasswordPolicyCommand, SecurityPreferenceCommand};
 use commands::attach::AttachArgs;
+use commands::bench::BenchArgs;
 use commands::check::CheckArgs;
 use commands::group::GroupCommand;
 use commands::init::InitArgs;
@@ -50,6 +51,7 @@ use commands::login::{LoginArgs, LoginProfileCommand};
 use commands::mfa::MfaCommand;
 use commands::policy::PolicyCommand;
 use commands::role::RoleCommand;
+use commands::sts::StsCommand;
 use commands::user::UserCommand;
 use error::CliError;
 
@@ -147,13 +149,19 @@ enum Command {
     /// Decide a request for a caller of the directory (exit 0 whatever the decision, 3 when
     /// the caller cannot be authenticated).
     Check(CheckArgs),
+    /// STS: assume a role for temporary credentials, verify tokens, manage signing keys.
+    #[command(subcommand)]
+    Sts(StsCommand),
+    /// Replay requests (JSON Lines) against the directory and report decisions per second,
+    /// latency percentiles and the decision mix; or generate such requests with --generate N.
+    Bench(BenchArgs),
 }
 
 /// Shown after `ram --help`.
 const MAIN_AFTER_HELP: &str = "\
 Exit status: 0 success (for eval and check: a decision was made, whatever it is); 2 invalid
 input; 3 authentication failure (unknown user, unknown/inactive/foreign access key, bad or
-expired console session, wrong MFA code); 1 anything else (EntityNotExist.*, DeleteConflict.*,
+expired console session or security token, wrong MFA code); 1 anything else (EntityNotExist.*, DeleteConflict.*,
 StateLocked, ...). With --json, stdout holds exactly one JSON value; errors are
 {\"error\":{\"code\":..,\"message\":..}}.";
 
@@ -256,6 +264,8 @@ fn run_state_command(command: &Command, global: &GlobalArgs) -> Result<Reply, Cl
         Command::LoginProfile(c) => commands::login::run_profile(c, global),
         Command::Login(args) => commands::login::run_login(args, global),
         Command::Check(args) => commands::check::run(args, global),
+        Command::Sts(c) => commands::sts::run(c, global),
+        Command::Bench(args) => commands::bench::run(args, global),
         Command::Eval(_) => Err(CliError::InvalidInput(String::from("eval is not a state command"))),
     }
 }

@@ -95,6 +95,14 @@ pub enum Change {
         /// RoleName.
         name: String,
     },
+    /// Revokes every STS session of a role issued before `before` (ours; RAM has no such
+    /// call). A later revocation replaces an earlier one, so it can also be moved back.
+    RevokeRoleSessions {
+        /// RoleName.
+        name: String,
+        /// Sessions issued strictly before this instant are refused from now on.
+        before: Timestamp,
+    },
     /// CreatePolicy (custom; its first version is `v1`).
     CreatePolicy {
         /// PolicyName.
@@ -626,6 +634,7 @@ impl Directory {
                         max_session_duration: max,
                         create_date: now,
                         policies: Vec::new(),
+                        sessions_revoked_before: None,
                     },
                 );
                 dirty.roles.insert(name.clone());
@@ -650,6 +659,14 @@ impl Directory {
                     role.max_session_duration = m;
                 }
                 dirty.roles.insert(name.clone());
+            }
+            Change::RevokeRoleSessions { name, before } => {
+                let role = self
+                    .roles
+                    .get_mut(name)
+                    .ok_or_else(|| DirectoryError::not_exist(EntityKind::Role, name))?;
+                role.sessions_revoked_before = Some(*before);
+                // No policy set changes: sessions read the role live at each check.
             }
             Change::DeleteRole { name } => {
                 let role = self
