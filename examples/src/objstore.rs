@@ -13,6 +13,7 @@
 //! | `PUT /{bucket}/{key..}` | `oss:PutObject` | `acs:oss:{$region}:{$account}:{bucket}/{key..}` |
 //! | `GET /{bucket}/{key..}` | `oss:GetObject` | `acs:oss:{$region}:{$account}:{bucket}/{key..}` |
 //! | `DELETE /{bucket}/{key..}` | `oss:DeleteObject` | `acs:oss:{$region}:{$account}:{bucket}/{key..}` |
+//! | `POST /-/sts/{role}?RoleSessionName=s` | `sts:AssumeRole` | `acs:ram::{$account}:role/{role}` |
 //! | `POST /-/login` | (console login, form `UserName`, `Password`) | |
 //!
 //! The directory ([`demo_changes`]): see [`ACCOUNT`] and the constants below.
@@ -28,15 +29,16 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use ipnet::IpNet;
 use parking_lot::RwLock;
 use ram_core::authorizer::Authorizer;
 use ram_core::directory::{Argon2Params, Change, Directory, DirectoryError, PolicyTarget};
-use ram_core::require;
+use ram_core::{RequireContext, require};
+use ram_sts::{AssumeRoleRequest, ErrorKind, Sts, StsCaller};
 use ram_web::axum::{AuthLayer, JSON_CONTENT_TYPE, SecureTransport};
 use ram_web::session::{ConsoleLogin, DEFAULT_COOKIE};
-use ram_web::{ApiError, Authenticated, Authenticator, ClientIpConfig, RamContext, SignatureScheme};
+use ram_web::{ApiError, Authenticated, Authenticator, ClientIpConfig, Identity, RamContext, SignatureScheme};
 use serde_json::json;
 
 /// The demo account.
@@ -166,10 +168,11 @@ pub fn demo_authorizer() -> Result<Arc<Authorizer>, DirectoryError> {
     Ok(Arc::new(auth))
 }
 
-/// Buckets of objects, in memory.
+/// Buckets of objects, in memory, and the STS that hands out temporary credentials.
 #[derive(Debug, Default)]
 pub struct ObjectStore {
     buckets: RwLock<BTreeMap<String, BTreeMap<String, Bytes>>>,
+    sts: Option<Arc<Sts>>,
 }
 
 type Shared = State<Arc<ObjectStore>>;
@@ -342,6 +345,102 @@ pub async fn delete_object(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+/// The query of AssumeRole: `RoleSessionName`, optional `DurationSeconds`.
+#[derive(Debug)]
+pub struct AssumeRoleQuery {
+    /// `RoleSessionName`.
+    pub session_name: String,
+    /// `DurationSeconds`.
+    pub duration_seconds: Option<u64>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for AssumeRoleQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let params = ram_web::encoding::parse_query(parts.uri.query().unwrap_or(""));
+        let get = |name: &str| {
+            params
+                .iter()
+                .find(|(k, _)| k == name.as_bytes())
+                .and_then(|(_, v)| String::from_utf8(v.clone()).ok())
+        };
+        let session_name = get("RoleSessionName").ok_or_else(|| {
+            ApiError::new(
+                400,
+                "MissingRoleSessionName",
+                "RoleSessionName is mandatory for this action.",
+            )
+        })?;
+        let duration_seconds = match get("DurationSeconds") {
+            None => None,
+            Some(d) => Some(d.parse().map_err(|_| {
+                ApiError::new(
+                    400,
+                    "InvalidParameter.DurationSeconds",
+                    "DurationSeconds is not a number",
+                )
+            })?),
+        };
+        Ok(AssumeRoleQuery {
+            session_name,
+            duration_seconds,
+        })
+    }
+}
+
+/// `POST /-/sts/{role}?RoleSessionName=s`: temporary credentials for a session of `role`
+/// (AssumeRole's response). The attribute checks the caller's own permission; STS then
+/// checks the role's trust policy too.
+#[require(action = "sts:AssumeRole", resource = "acs:ram::{$account}:role/{role}")]
+pub async fn assume_role(
+    ctx: RamContext,
+    State(store): Shared,
+    Path(role): Path<String>,
+    query: AssumeRoleQuery,
+) -> Result<Response, ApiError> {
+    let sts = store.sts.as_ref().ok_or_else(|| {
+        ApiError::new(
+            404,
+            "InvalidAction.NotFound",
+            "this server issues no temporary credentials",
+        )
+    })?;
+    // Users only: a role session would chain by its token, which the context does not keep.
+    let caller = match (ctx.authenticated(), ctx.console_session()) {
+        (Some(a), _) => match &a.identity {
+            Identity::User { user_name, .. } => StsCaller::User {
+                name: user_name,
+                access_key_id: Some(&a.access_key_id),
+            },
+            _ => return Err(ApiError::new(403, "NoPermission", "role chaining is not offered here")),
+        },
+        (None, Some(s)) => StsCaller::User {
+            name: &s.user_name,
+            access_key_id: None,
+        },
+        (None, None) => return Err(ApiError::new(401, "MissingSignature", "sign the request or log in")),
+    };
+    let arn = format!("acs:ram::{}:role/{role}", ACCOUNT);
+    let mut request = AssumeRoleRequest::new(&arn, &query.session_name).context(ctx.request_context().clone());
+    if let Some(d) = query.duration_seconds {
+        request = request.duration_seconds(d);
+    }
+    let response = sts.assume_role(&caller, &request, ctx.received_at()).map_err(|e| {
+        let status = match e.kind() {
+            ErrorKind::Authentication => 400,
+            ErrorKind::InvalidParameter => 400,
+            ErrorKind::NotFound => 404,
+            ErrorKind::Denied => 403,
+            _ => 500,
+        };
+        ApiError::new(status, e.code(), e.to_string())
+    })?;
+    let body = serde_json::to_value(&response)
+        .map_err(|_| ApiError::new(500, "InternalError", "the credentials could not be serialised"))?;
+    Ok(json_ok(&ctx, body))
+}
+
 /// Refuses V1-signed requests: V1 signs the query only, so a man in the middle could move a
 /// V1 request to another object's path.
 async fn v3_only(request: Request, next: Next) -> Response {
@@ -366,6 +465,9 @@ pub struct ServerConfig {
     pub secure_transport: SecureTransport,
     /// Whether the console cookie is `Secure`.
     pub secure_cookie: bool,
+    /// The STS behind `POST /-/sts/{role}` (none: that route answers 404). The
+    /// authenticator verifies the tokens it issues only when given its verifier too.
+    pub sts: Option<Arc<Sts>>,
 }
 
 impl Default for ServerConfig {
@@ -378,6 +480,7 @@ impl Default for ServerConfig {
             ]),
             secure_transport: SecureTransport::ForwardedProto,
             secure_cookie: true,
+            sts: None,
         }
     }
 }
@@ -398,15 +501,20 @@ pub fn app_with_login(
     login: ConsoleLogin,
 ) -> Router {
     let login = login.secure(config.secure_cookie);
+    let store = ObjectStore {
+        sts: config.sts,
+        ..ObjectStore::default()
+    };
     Router::new()
         .route("/", get(list_buckets))
         .route("/-/login", login.route())
+        .route("/-/sts/{role}", post(assume_role))
         .route("/{bucket}", get(list_objects).put(create_bucket).delete(delete_bucket))
         .route(
             "/{bucket}/{*key}",
             get(get_object).put(put_object).delete(delete_object),
         )
-        .with_state(Arc::new(ObjectStore::default()))
+        .with_state(Arc::new(store))
         .layer(from_fn(v3_only))
         .layer(
             AuthLayer::new(authorizer, authenticator)

@@ -14,6 +14,8 @@ use ram_examples::objstore::{
     ADMIN_KEY, CI_KEY, DemoKey, READER_KEY, ServerConfig, TEAM_A_KEY, VIEWER, VIEWER_PASSWORD, app, demo_authorizer,
     serve,
 };
+use ram_sts::key::{Algorithm, KeyRing};
+use ram_sts::{AssumeRoleRequest, Sts, StsCaller, Verifier};
 use ram_web::Authenticator;
 use ram_web::signer::{Call, Credentials, SignedCall, sign_v1, sign_v3};
 use serde_json::Value;
@@ -102,13 +104,18 @@ impl<'a> Req<'a> {
 
 impl Server {
     async fn start() -> Server {
-        Server::start_with(demo_authorizer().expect("demo directory"), Authenticator::new()).await
+        Server::start_with(
+            demo_authorizer().expect("demo directory"),
+            Authenticator::new(),
+            ServerConfig::default(),
+        )
+        .await
     }
 
-    async fn start_with(authorizer: Arc<Authorizer>, authenticator: Authenticator) -> Server {
+    async fn start_with(authorizer: Arc<Authorizer>, authenticator: Authenticator, config: ServerConfig) -> Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("address");
-        let app = app(authorizer.clone(), Arc::new(authenticator), ServerConfig::default());
+        let app = app(authorizer.clone(), Arc::new(authenticator), config);
         tokio::spawn(serve(listener, app));
         Server {
             host: addr.to_string(),
@@ -532,79 +539,48 @@ async fn console_session_by_cookie() {
     assert_eq!(r.error(), (401, "Login.InvalidCredentials".to_owned()));
 }
 
-/// A stand-in for the STS crate behind ram-web's `TokenVerifier` seam: tokens it handed out,
-/// each bound to its AccessKeyId, a temporary secret and a session of the `uploader` role.
-#[derive(Default)]
-struct StandInSts {
-    sessions: std::sync::Mutex<std::collections::HashMap<String, (String, ram_web::TokenSession)>>,
-}
-
-impl StandInSts {
-    /// Temporary credentials for a session of `uploader` expiring at `expiration`.
-    fn issue(&self, authorizer: &Authorizer, n: u32, expiration: Timestamp) -> Credentials {
-        let role_id = authorizer
-            .snapshot()
-            .directory()
-            .role(ram_examples::objstore::UPLOADER_ROLE)
-            .expect("role")
-            .role_id
-            .clone();
-        let (id, secret, token) = (
-            format!("STS.test{n}"),
-            format!("temporary-secret-{n}"),
-            format!("TOKEN-{n}"),
-        );
-        let session = ram_web::TokenSession {
-            access_key_secret: ram_web::Secret::new(secret.as_str()),
-            role_name: ram_examples::objstore::UPLOADER_ROLE.into(),
-            role_id,
-            session_name: format!("build-{n}"),
-            session_policy: None,
-            expiration,
-            source_identity: None,
-        };
-        self.sessions
-            .lock()
-            .expect("lock")
-            .insert(token.clone(), (id.clone(), session));
-        Credentials::sts(id, secret, token)
-    }
-}
-
-impl ram_web::TokenVerifier for StandInSts {
-    fn verify(
-        &self,
-        _: &ram_core::authorizer::Snapshot,
-        access_key_id: &str,
-        token: &str,
-        now: Timestamp,
-    ) -> Result<ram_web::TokenSession, ram_web::TokenError> {
-        let sessions = self.sessions.lock().expect("lock");
-        let (id, session) = sessions
-            .get(token)
-            .ok_or_else(|| ram_web::TokenError::Malformed("not issued here".into()))?;
-        if id != access_key_id {
-            return Err(ram_web::TokenError::MismatchWithAccessKey);
-        }
-        if session.expiration <= now {
-            return Err(ram_web::TokenError::Expired);
-        }
-        Ok(session.clone())
-    }
-}
-
-async fn start_with_sts() -> (Server, Arc<StandInSts>) {
-    let sts = Arc::new(StandInSts::default());
+/// A server with an STS: `POST /-/sts/{role}` issues credentials, the authenticator verifies
+/// their tokens (a verifier of its own over the same keys, as a separate replica would).
+async fn start_with_sts() -> (Server, Arc<Sts>) {
     let authorizer = demo_authorizer().expect("demo directory");
-    let server = Server::start_with(authorizer, Authenticator::new().with_token_verifier(sts.clone())).await;
+    let keys =
+        KeyRing::generate(Algorithm::HmacSha256, Timestamp::now() - SignedDuration::from_hours(24)).expect("keys");
+    let sts = Arc::new(Sts::new(authorizer.clone(), keys));
+    let verifier = Arc::new(Verifier::new((*sts.verifier().keys()).clone()));
+    let config = ServerConfig {
+        sts: Some(sts.clone()),
+        ..ServerConfig::default()
+    };
+    let server = Server::start_with(authorizer, Authenticator::new().with_token_verifier(verifier), config).await;
     (server, sts)
 }
 
+fn temporary(reply: &Reply) -> Credentials {
+    let v = reply.json();
+    let c = &v["Credentials"];
+    let field = |name: &str| c[name].as_str().unwrap_or_default().to_owned();
+    Credentials::sts(field("AccessKeyId"), field("AccessKeySecret"), field("SecurityToken"))
+}
+
 #[tokio::test]
-async fn role_session_writes_incoming_only() {
-    let (s, sts) = start_with_sts().await;
+async fn temporary_write_access_through_the_uploader_role() {
+    let (s, _) = start_with_sts().await;
     s.seed("incoming", "readme", b"r").await;
-    let temp = sts.issue(&s.authorizer, 1, Timestamp::now() + SignedDuration::from_hours(1));
+    s.seed("photos", "a.jpg", b"A").await;
+    let r = s
+        .send(
+            CI_KEY,
+            Req::new("POST", "/-/sts/uploader").params(&[("RoleSessionName", "build-1")]),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.json());
+    assert_eq!(
+        r.json()["AssumedRoleUser"]["Arn"],
+        "acs:ram::123456789012:role/uploader/build-1"
+    );
+    let temp = temporary(&r);
+    assert!(temp.access_key_id.starts_with("STS."));
+
     let r = s
         .send_as(&temp, Req::new("PUT", "/incoming/build.tar").body(b"tar"))
         .await;
@@ -612,26 +588,64 @@ async fn role_session_writes_incoming_only() {
     // The role may write there, not read, and nothing elsewhere.
     let r = s.send_as(&temp, Req::new("GET", "/incoming/build.tar")).await;
     assert_eq!(r.error(), (403, "NoPermission".to_owned()));
-    s.seed("photos", "a.jpg", b"A").await;
     let r = s.send_as(&temp, Req::new("PUT", "/photos/b.jpg").body(b"B")).await;
     assert_eq!(r.error(), (403, "NoPermission".to_owned()));
+    // ci itself still cannot write.
+    let r = s
+        .send(CI_KEY, Req::new("PUT", "/incoming/direct.tar").body(b"tar"))
+        .await;
+    assert_eq!(r.error(), (403, "NoPermission".to_owned()));
+}
+
+#[tokio::test]
+async fn assume_role_needs_the_permission() {
+    let (s, _) = start_with_sts().await;
+    let params = [("RoleSessionName", "x-1")];
+    for key in [READER_KEY, TEAM_A_KEY] {
+        let r = s.send(key, Req::new("POST", "/-/sts/uploader").params(&params)).await;
+        assert_eq!(r.error(), (403, "NoPermission".to_owned()), "{:?}", r.json());
+        assert_eq!(r.json()["AccessDeniedDetail"]["AuthAction"], "sts:AssumeRole");
+    }
+    let r = s.send(CI_KEY, Req::new("POST", "/-/sts/admin").params(&params)).await;
+    assert_eq!(r.error(), (403, "NoPermission".to_owned()));
+    let r = s
+        .send(ADMIN_KEY, Req::new("POST", "/-/sts/nosuch").params(&params))
+        .await;
+    assert_eq!(r.error(), (404, "EntityNotExist.Role".to_owned()), "{:?}", r.json());
+    let r = s
+        .send_unsigned(Req::new("POST", "/-/sts/uploader?RoleSessionName=x-1"))
+        .await;
+    assert_eq!(r.status, 401);
 }
 
 #[tokio::test]
 async fn expired_or_foreign_security_token_is_refused() {
     let (s, sts) = start_with_sts().await;
     s.seed("incoming", "readme", b"r").await;
-    let expired = sts.issue(&s.authorizer, 2, Timestamp::now() - SignedDuration::from_secs(1));
+    let ci = StsCaller::User {
+        name: CI_KEY.0,
+        access_key_id: None,
+    };
+    let arn = "acs:ram::123456789012:role/uploader";
+    let mint = |session: &'static str, at: Timestamp| {
+        let c = sts
+            .assume_role(&ci, &AssumeRoleRequest::new(arn, session), at)
+            .expect("assume")
+            .credentials;
+        Credentials::sts(c.access_key_id, c.access_key_secret, c.security_token)
+    };
+    // Issued two hours ago for the default hour.
+    let expired = mint("old-1", Timestamp::now() - SignedDuration::from_hours(2));
     let r = s
         .send_as(&expired, Req::new("PUT", "/incoming/late.tar").body(b"tar"))
         .await;
     assert_eq!(r.error(), (400, "InvalidSecurityToken.Expired".to_owned()));
 
-    let valid = sts.issue(&s.authorizer, 3, Timestamp::now() + SignedDuration::from_hours(1));
-    let other = sts.issue(&s.authorizer, 4, Timestamp::now() + SignedDuration::from_hours(1));
+    let valid = mint("new-1", Timestamp::now());
+    let other = mint("new-2", Timestamp::now());
     let mixed = Credentials::sts(
         valid.access_key_id.clone(),
-        "temporary-secret-3",
+        valid.access_key_secret.expose(),
         other.security_token.clone().expect("token"),
     );
     let r = s.send_as(&mixed, Req::new("PUT", "/incoming/x").body(b"x")).await;
@@ -640,15 +654,16 @@ async fn expired_or_foreign_security_token_is_refused() {
         (400, "InvalidSecurityToken.MismatchWithAccessKey".to_owned())
     );
 
-    // An STS key pair without its token, and a token this server never issued.
-    let r = s
-        .send_as(
-            &Credentials::new(valid.access_key_id.clone(), "temporary-secret-3"),
-            Req::new("GET", "/"),
-        )
-        .await;
+    // An STS key pair without its token, and a token altered by one character.
+    let bare = Credentials::new(valid.access_key_id.clone(), valid.access_key_secret.expose());
+    let r = s.send_as(&bare, Req::new("GET", "/")).await;
     assert_eq!(r.error(), (400, "MissingSecurityToken".to_owned()));
-    let forged = Credentials::sts("STS.test9", "s", "TOKEN-9");
+    let mut token = valid.security_token.clone().expect("token");
+    token.push('A');
+    let forged = Credentials::sts(valid.access_key_id.clone(), valid.access_key_secret.expose(), token);
     let r = s.send_as(&forged, Req::new("GET", "/")).await;
     assert_eq!(r.error(), (400, "InvalidSecurityToken.Malformed".to_owned()));
+    // The valid one works.
+    let r = s.send_as(&valid, Req::new("PUT", "/incoming/ok").body(b"ok")).await;
+    assert_eq!(r.status, 200, "{:?}", r.json());
 }
