@@ -18,6 +18,8 @@ use ram_core::authorizer::Authorizer;
 use ram_core::directory::Directory;
 use ram_core::store::{FileStore, Store};
 use ram_examples::objstore::{ACCOUNT, ServerConfig, app_with_login, demo_authorizer, demo_changes, serve};
+use ram_sts::key::{Algorithm, KeyRing};
+use ram_sts::{Sts, Verifier};
 use ram_web::Authenticator;
 use ram_web::session::ConsoleLogin;
 
@@ -51,13 +53,20 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let state = args.next();
     let (authorizer, login) = load(state.as_deref().map(Path::new))?;
     // Plain HTTP on the development machine: the console cookie cannot be `Secure` here.
+    // Temporary credentials from `POST /-/sts/{role}`, signed with keys drawn at start (they
+    // end with the process); the authenticator verifies their tokens with ram-sts's verifier.
+    let keys = KeyRing::generate(Algorithm::HmacSha256, jiff::Timestamp::now())?;
+    let sts = Arc::new(Sts::new(authorizer.clone(), keys));
+    let verifier = Arc::new(Verifier::new((*sts.verifier().keys()).clone()));
     let config = ServerConfig {
         secure_cookie: false,
+        sts: Some(sts),
         ..ServerConfig::default()
     };
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     println!("objstore listening on http://{}", listener.local_addr()?);
-    let app = app_with_login(authorizer, Arc::new(Authenticator::new()), config, login);
+    let authenticator = Authenticator::new().with_token_verifier(verifier);
+    let app = app_with_login(authorizer, Arc::new(authenticator), config, login);
     serve(listener, app).await?;
     Ok(())
 }
