@@ -14,7 +14,7 @@
 //! - [`state`]: the state file, the clock (`--now`) and the mapping of ram-core's errors
 //! - [`commands`]: the directory commands (`init`, `user`, `group`, `policy`, `attach`,
 //!   `detach`, `role`, `guardrail`, `security-preference`, `mfa`, `access-key`,
-//!   `login-profile`, `login`, `password-policy`, `check`), one module per group
+//!   `login-profile`, `login`, `password-policy`, `check`, `serve`), one module per group
 //!
 //! Exit codes: `0` success (for `ram eval` and `ram check`: a decision was made, whatever it
 //! is), `2` invalid input or invalid policies (clap's own usage errors also exit `2`), `3` an
@@ -50,6 +50,7 @@ use commands::login::{LoginArgs, LoginProfileCommand};
 use commands::mfa::MfaCommand;
 use commands::policy::PolicyCommand;
 use commands::role::RoleCommand;
+use commands::serve::ServeArgs;
 use commands::user::UserCommand;
 use error::CliError;
 
@@ -147,6 +148,9 @@ enum Command {
     /// Decide a request for a caller of the directory (exit 0 whatever the decision, 3 when
     /// the caller cannot be authenticated).
     Check(CheckArgs),
+    /// Serve the directory as a local RAM and STS endpoint for Alibaba Cloud's SDKs (holds
+    /// the state lock while running; prints `listening on ADDR` once bound).
+    Serve(ServeArgs),
 }
 
 /// Shown after `ram --help`.
@@ -227,6 +231,7 @@ fn main() -> ExitCode {
             Some(path) => batch::run(path, &cli.global),
             None => eval::run(args, &cli.global),
         },
+        Command::Serve(args) => commands::serve::run(args, &cli.global),
         command => run_state_command(command, &cli.global).and_then(|reply| Ok(reply.print(&cli.global)?)),
     };
     match result {
@@ -256,7 +261,9 @@ fn run_state_command(command: &Command, global: &GlobalArgs) -> Result<Reply, Cl
         Command::LoginProfile(c) => commands::login::run_profile(c, global),
         Command::Login(args) => commands::login::run_login(args, global),
         Command::Check(args) => commands::check::run(args, global),
-        Command::Eval(_) => Err(CliError::InvalidInput(String::from("eval is not a state command"))),
+        Command::Eval(_) | Command::Serve(_) => Err(CliError::InvalidInput(String::from(
+            "eval and serve are not one-shot state commands",
+        ))),
     }
 }
 

@@ -24,6 +24,7 @@ pub mod login;
 pub mod mfa;
 pub mod policy;
 pub mod role;
+pub mod serve;
 pub mod user;
 pub mod views;
 
