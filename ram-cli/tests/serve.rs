@@ -98,3 +98,20 @@ fn serve_refuses_a_missing_state_or_a_bad_mode() {
     let out = ram(&state, &["serve", "--enforcement", "lenient"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn serve_lists_the_actions_it_serves() {
+    let state = temp_state("list");
+    let out = ram(&state, &["serve", "--list-actions"]);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ram_actions = v["2015-05-01"].as_array().unwrap();
+    assert!(ram_actions.iter().any(|a| a == "CreateUser"));
+    assert!(
+        v["2015-04-01"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a == "GetCallerIdentity")
+    );
+}

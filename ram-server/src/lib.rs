@@ -9,7 +9,8 @@
 //! - RAM `2015-05-01`: users, login profiles, access keys, groups and membership, roles,
 //!   policies and versions, attachments and their List* calls, password policy, security
 //!   preference, virtual MFA devices ([`ram::ACTIONS`]).
-//! - STS `2015-04-01`: GetCallerIdentity (no permission needed).
+//! - STS `2015-04-01`: GetCallerIdentity (no permission needed). AssumeRole comes with
+//!   `ram-sts`.
 //! - Anything else: `InvalidApi.NotFound` (404).
 //!
 //! Errors are `{"RequestId","HostId","Code","Message"}` with the documented status;
@@ -48,7 +49,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use parking_lot::Mutex;
 use ram_core::RequestContext;
 use ram_core::authorizer::{Authorizer, Caller};
@@ -56,7 +57,7 @@ use ram_core::directory::{Change, Dirty};
 use ram_core::guard::{Denied, RequireContext, authorize_with};
 use ram_core::store::{FileStore, Store, StoreError};
 use ram_web::axum::{AuthLayer, JSON_CONTENT_TYPE};
-use ram_web::{Authenticated, Authenticator, Identity, RequestInfo};
+use ram_web::{Authenticated, Authenticator, Identity, RequestInfo, SignatureScheme};
 use serde_json::{Map, Value};
 
 use crate::error::ApiError;
@@ -99,6 +100,9 @@ pub struct Config {
     pub enforcement: Enforcement,
     /// `HostId` of error bodies.
     pub host_id: String,
+    /// Added to the system clock for everything the server does (signature window, token
+    /// expiry, dates): `ram --now` sets it, so tests can run the server in the past or future.
+    pub clock_offset: SignedDuration,
 }
 
 impl Default for Config {
@@ -106,12 +110,14 @@ impl Default for Config {
         Config {
             enforcement: Enforcement::Strict,
             host_id: "ram.aliyuncs.com".to_owned(),
+            clock_offset: SignedDuration::ZERO,
         }
     }
 }
 
 /// Why the server could not start or stopped.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum ServeError {
     /// The state file could not be loaded.
     #[error(transparent)]
@@ -139,7 +145,7 @@ impl std::fmt::Debug for App {
 
 impl App {
     /// Loads the state `store` holds (the store keeps its lock for the app's lifetime).
-    pub fn load(mut store: FileStore, enforcement: Enforcement) -> Result<App, StoreError> {
+    pub fn load(mut store: FileStore, enforcement: Enforcement, _now: Timestamp) -> Result<App, ServeError> {
         let state = store.load()?;
         Ok(App {
             authorizer: Arc::new(Authorizer::new(state.directory)),
@@ -160,13 +166,20 @@ impl App {
     }
 }
 
-/// The axum router serving `app`: one endpoint, with the authentication layer outermost.
-pub fn router(app: Arc<App>, host_id: &str) -> Router {
+/// The axum router serving `app`: one endpoint, with the authentication layer outermost,
+/// its clock the system clock plus `clock_offset`.
+pub fn router(app: Arc<App>, host_id: &str, clock_offset: SignedDuration) -> Router {
     let authn = Arc::new(Authenticator::new());
-    Router::new()
-        .route("/", any(endpoint))
-        .with_state(app.clone())
-        .layer(AuthLayer::new(app.authorizer.clone(), authn).host_id(host_id))
+    let clock = move || {
+        Timestamp::now()
+            .checked_add(clock_offset)
+            .unwrap_or_else(|_| Timestamp::now())
+    };
+    Router::new().route("/", any(endpoint)).with_state(app.clone()).layer(
+        AuthLayer::new(app.authorizer.clone(), authn)
+            .host_id(host_id)
+            .clock(clock),
+    )
 }
 
 /// A bound server, not yet serving.
@@ -186,11 +199,14 @@ impl std::fmt::Debug for Server {
 impl Server {
     /// Loads the state and binds `addr` (port 0: any free port, see [`Server::local_addr`]).
     pub async fn bind(addr: SocketAddr, store: FileStore, config: Config) -> Result<Server, ServeError> {
-        let app = Arc::new(App::load(store, config.enforcement)?);
+        let now = Timestamp::now()
+            .checked_add(config.clock_offset)
+            .unwrap_or_else(|_| Timestamp::now());
+        let app = Arc::new(App::load(store, config.enforcement, now)?);
         let listener = tokio::net::TcpListener::bind(addr).await?;
         Ok(Server {
             listener,
-            router: router(app, &config.host_id),
+            router: router(app, &config.host_id, config.clock_offset),
         })
     }
 
@@ -221,6 +237,7 @@ pub struct Ctx<'a> {
     params: &'a Params,
     context: RequestContext,
     account: String,
+    security_token: Option<&'a str>,
 }
 
 impl<'a> Ctx<'a> {
@@ -239,6 +256,17 @@ impl<'a> Ctx<'a> {
         self.info.received_at
     }
 
+    /// The STS token the request was signed with, if any (`x-acs-security-token` in V3,
+    /// `SecurityToken` in V1; the authentication layer verified it).
+    pub fn security_token(&self) -> Option<&str> {
+        self.security_token
+    }
+
+    /// The request's condition keys.
+    pub fn context(&self) -> &RequestContext {
+        &self.context
+    }
+
     /// The app.
     pub(crate) fn app(&self) -> &App {
         self.app
@@ -252,7 +280,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn principal(&self) -> error::Principal {
+    pub(crate) fn principal(&self) -> error::Principal {
         match &self.who.identity {
             Identity::User { user_name, .. } => error::Principal {
                 kind: "SubUser",
@@ -397,10 +425,17 @@ async fn endpoint(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
     let params = Params::parse(uri.query().unwrap_or(""), is_form.then_some(&body[..]));
+    let token = match who.scheme {
+        SignatureScheme::V3 => headers
+            .get("x-acs-security-token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        _ => params.get("SecurityToken").map(str::to_owned),
+    };
     let request_id = info.request_id.clone();
     let host_id = info.host_id.clone();
     // Commits fsync and password hashing is deliberately slow: off the async workers.
-    let result = tokio::task::spawn_blocking(move || dispatch(&app, &who, &info, &params)).await;
+    let result = tokio::task::spawn_blocking(move || dispatch(&app, &who, &info, &params, token.as_deref())).await;
     let result = match result {
         Ok(r) => r,
         Err(_) => Err(ApiError::internal("the request handler failed")),
@@ -414,6 +449,7 @@ fn dispatch(
     who: &Authenticated,
     info: &RequestInfo,
     params: &Params,
+    security_token: Option<&str>,
 ) -> Result<Map<String, Value>, ApiError> {
     let action = who.action.as_deref().unwrap_or("");
     let version = who.version.as_deref().unwrap_or("");
@@ -424,6 +460,7 @@ fn dispatch(
         params,
         context: info.context(Some(who)),
         account: who.account_id.clone(),
+        security_token,
     };
     let result = match version {
         RAM_VERSION => ram::dispatch(&ctx, action),

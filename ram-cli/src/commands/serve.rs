@@ -5,7 +5,8 @@
 //! commands still work). Once bound it prints one line on stdout and flushes it, so a script
 //! can wait for it and learn the port (`--listen 127.0.0.1:0` picks a free one):
 //! `listening on 127.0.0.1:PORT`, or with `--json` `{"Listen":"127.0.0.1:PORT"}`.
-//! Logs (audit-mode denials, server errors) go to stderr.
+//! Logs (audit-mode denials, server errors) go to stderr. With `--now`, the server's clock
+//! starts at that instant and runs on.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -16,7 +17,7 @@ use ram_server::{Config, Enforcement, ServeError, Server};
 
 use crate::GlobalArgs;
 use crate::error::CliError;
-use crate::state::store_error;
+use crate::state::{self, store_error};
 
 /// Arguments of `ram serve`.
 #[derive(Debug, Args)]
@@ -31,6 +32,9 @@ pub struct ServeArgs {
     /// The HostId of error bodies.
     #[arg(long, value_name = "NAME", default_value = "ram.aliyuncs.com")]
     pub host_id: String,
+    /// Print the API actions served, as `{"<Version>":[actions..]}`, and exit.
+    #[arg(long)]
+    pub list_actions: bool,
 }
 
 fn parse_enforcement(s: &str) -> Result<Enforcement, String> {
@@ -41,11 +45,26 @@ fn serve_error(e: ServeError) -> CliError {
     match e {
         ServeError::Store(s) => store_error(s),
         ServeError::Io(io) => CliError::ram("ServeFailed", io.to_string()),
+        other => CliError::ram("ServeFailed", other.to_string()),
     }
 }
 
 /// Runs `ram serve` until the process is stopped.
 pub fn run(args: &ServeArgs, global: &GlobalArgs) -> Result<(), CliError> {
+    if args.list_actions {
+        let actions = serde_json::json!({
+            ram_server::RAM_VERSION: ram_server::ram::ACTIONS,
+            ram_server::STS_VERSION: ram_server::sts::ACTIONS,
+        });
+        println!("{actions}");
+        return Ok(());
+    }
+    // `--now`: the server's clock starts at that instant and runs on (an offset from the
+    // system clock), for tests of expiry and time windows.
+    let clock_offset = match &global.now {
+        None => jiff::SignedDuration::ZERO,
+        Some(_) => state::now(global)?.duration_since(jiff::Timestamp::now()),
+    };
     // Taken before the runtime starts: a locked state file fails at once.
     let store = FileStore::open(&global.state).map_err(store_error)?;
     let _ = tracing_subscriber::fmt()
@@ -60,6 +79,7 @@ pub fn run(args: &ServeArgs, global: &GlobalArgs) -> Result<(), CliError> {
         let config = Config {
             enforcement: args.enforcement,
             host_id: args.host_id.clone(),
+            clock_offset,
         };
         let server = Server::bind(args.listen, store, config).await.map_err(serve_error)?;
         let addr = server.local_addr();
