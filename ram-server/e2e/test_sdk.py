@@ -227,6 +227,18 @@ class Sdk(unittest.TestCase):
         self.assertFalse(lp.password_reset_required)
         c.delete_login_profile(ram.DeleteLoginProfileRequest(user_name="alice"))
 
+    def test_10b_change_password(self):
+        c = ram_client(S["admin"])
+        c.create_login_profile(ram.CreateLoginProfileRequest(user_name="admin", password="admin pass 1234"))
+        c.change_password(ram.ChangePasswordRequest(old_password="admin pass 1234", new_password="admin pass 5678"))
+        self.assertClientError(lambda: c.change_password(ram.ChangePasswordRequest(
+            old_password="admin pass 1234", new_password="admin pass 9999")), "Login.InvalidCredentials", 403)
+        self.assertClientError(lambda: c.change_password(ram.ChangePasswordRequest(
+            old_password="admin pass 5678", new_password="short")), "InvalidParameter.Password.TooWeak", 400)
+        # Without ram:ChangePassword, alice may not (even for herself).
+        self.assertClientError(lambda: ram_client(S["alice"]).change_password(ram.ChangePasswordRequest(
+            old_password="a", new_password="b")), "NoPermission", 403)
+
     def test_11_policy_versions(self):
         c = ram_client(S["admin"])
         v = c.create_policy_version(ram.CreatePolicyVersionRequest(

@@ -24,6 +24,7 @@ pub const ACTIONS: &[&str] = &[
     "GetLoginProfile",
     "UpdateLoginProfile",
     "DeleteLoginProfile",
+    "ChangePassword",
     "CreateAccessKey",
     "UpdateAccessKey",
     "DeleteAccessKey",
@@ -93,6 +94,13 @@ fn route(ctx: &Ctx<'_>, action: &str) -> Result<Option<Map<String, Value>>, Hand
         "GetLoginProfile" => get_login_profile(ctx, p.req("UserName")?)?,
         "UpdateLoginProfile" => update_login_profile(ctx, p.req("UserName")?)?,
         "DeleteLoginProfile" => delete_login_profile(ctx, p.req("UserName")?)?,
+        "ChangePassword" => {
+            let me = ctx
+                .caller_user()
+                .ok_or_else(|| ApiError::new(403, "NoPermission", "only a RAM user can change its own password"))?
+                .to_owned();
+            change_password(ctx, &me)?
+        }
         "CreateAccessKey" => create_access_key(ctx, &self_or(ctx, p)?)?,
         "UpdateAccessKey" => update_access_key(ctx, &self_or(ctx, p)?)?,
         "DeleteAccessKey" => delete_access_key(ctx, &self_or(ctx, p)?)?,
@@ -418,6 +426,40 @@ fn update_login_profile(ctx: &Ctx<'_>, name: &str) -> R {
 fn delete_login_profile(ctx: &Ctx<'_>, name: &str) -> R {
     commit(ctx, &[Change::DeleteLoginProfile { user: name.to_owned() }])?;
     Ok(Map::new())
+}
+
+/// ChangePassword: the calling user's own password. The old password must be right (a
+/// failure counts towards `MaxLoginAttemps`, as a console login does); the new one must
+/// pass the password policy. Users with an MFA device cannot change their password here
+/// (the API takes no MFA code).
+#[require(action = "ram:ChangePassword", resource = arn(ctx, "user", name))]
+fn change_password(ctx: &Ctx<'_>, name: &str) -> R {
+    let p = ctx.params();
+    let (old, new) = (p.req("OldPassword")?, p.req("NewPassword")?);
+    let attempt = ctx.app().authorizer().snapshot().directory().change_password(
+        name,
+        old,
+        new,
+        None,
+        ctx.now(),
+        ram_core::directory::Argon2Params::default(),
+    );
+    if !attempt.changes.is_empty() {
+        commit(ctx, &attempt.changes)?;
+    }
+    match attempt.outcome {
+        Ok(()) => Ok(Map::new()),
+        Err(e) => {
+            let status = if e.is_authentication_failure() {
+                403
+            } else if e.code() == "InternalError" {
+                500
+            } else {
+                400
+            };
+            Err(ApiError::new(status, e.code(), e.to_string()).into())
+        }
+    }
 }
 
 // ---- access keys ---------------------------------------------------------------------
