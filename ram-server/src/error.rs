@@ -18,8 +18,9 @@ pub struct ApiError {
     pub code: String,
     /// What went wrong (never a secret).
     pub message: String,
-    /// `AccessDeniedDetail`, for `NoPermission`.
-    pub detail: Option<Value>,
+    /// `AccessDeniedDetail`, for `NoPermission` (boxed: errors stay small on the `Result`
+    /// paths of every handler).
+    pub detail: Option<Box<Value>>,
 }
 
 impl ApiError {
@@ -154,7 +155,7 @@ pub fn denied(d: &Denied, who: &Principal) -> ApiError {
                     d.action(),
                     d.resource()
                 ),
-                detail: Some(Value::Object(detail)),
+                detail: Some(Box::new(Value::Object(detail))),
             }
         }
         _ => match d.auth_error() {
@@ -178,7 +179,7 @@ mod tests {
     #[test]
     fn detail_goes_last_and_parses() {
         let mut e = ApiError::new(403, "NoPermission", "no \"way\"");
-        e.detail = Some(json!({"AuthAction": "ram:CreateUser"}));
+        e.detail = Some(Box::new(json!({"AuthAction": "ram:CreateUser"})));
         let v: Value = serde_json::from_str(&e.body("R", "h")).unwrap();
         assert_eq!(v["Code"], "NoPermission");
         assert_eq!(v["Message"], "no \"way\"");
