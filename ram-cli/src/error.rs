@@ -91,6 +91,14 @@ pub enum CliError {
         /// Exit 1, 2 or 3.
         exit: ExitKind,
     },
+    /// A refused STS call (`NoPermission`, exit 1) and whether a policy denied it explicitly:
+    /// its JSON error carries `"NoPermissionType":"ExplicitDeny"|"ImplicitDeny"`.
+    NoPermission {
+        /// RAM's message.
+        message: String,
+        /// `ExplicitDeny` or `ImplicitDeny`.
+        no_permission_type: &'static str,
+    },
     /// The outcome was already printed as the command's normal output (e.g. `ram policy
     /// validate` found invalid documents): nothing more to say, but exit 2.
     Reported,
@@ -126,6 +134,7 @@ impl CliError {
     pub fn exit_code(&self) -> ExitCode {
         ExitCode::from(match self {
             CliError::Ram { exit, .. } => exit.code(),
+            CliError::NoPermission { .. } => EXIT_FAILURE,
             _ => EXIT_INVALID,
         })
     }
@@ -135,6 +144,7 @@ impl CliError {
         match self {
             CliError::MalformedPolicy { .. } => "MalformedPolicyDocument",
             CliError::Ram { code, .. } => code,
+            CliError::NoPermission { .. } => "NoPermission",
             _ => "InvalidInput",
         }
     }

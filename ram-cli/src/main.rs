@@ -14,7 +14,7 @@
 //! - [`state`]: the state file, the clock (`--now`) and the mapping of ram-core's errors
 //! - [`commands`]: the directory commands (`init`, `user`, `group`, `policy`, `attach`,
 //!   `detach`, `role`, `guardrail`, `security-preference`, `mfa`, `access-key`,
-//!   `login-profile`, `login`, `password-policy`, `check`, `serve`), one module per group
+//!   `login-profile`, `login`, `password-policy`, `check`, `sts`, `serve`), one module per group
 //!
 //! Exit codes: `0` success (for `ram eval` and `ram check`: a decision was made, whatever it
 //! is), `2` invalid input or invalid policies (clap's own usage errors also exit `2`), `3` an
@@ -51,6 +51,7 @@ use commands::mfa::MfaCommand;
 use commands::policy::PolicyCommand;
 use commands::role::RoleCommand;
 use commands::serve::ServeArgs;
+use commands::sts::StsCommand;
 use commands::user::UserCommand;
 use error::CliError;
 
@@ -148,6 +149,9 @@ enum Command {
     /// Decide a request for a caller of the directory (exit 0 whatever the decision, 3 when
     /// the caller cannot be authenticated).
     Check(CheckArgs),
+    /// STS: assume a role for temporary credentials, verify tokens, manage signing keys.
+    #[command(subcommand)]
+    Sts(StsCommand),
     /// Serve the directory as a local RAM and STS endpoint for Alibaba Cloud's SDKs (holds
     /// the state lock while running; prints `listening on ADDR` once bound).
     Serve(ServeArgs),
@@ -157,7 +161,7 @@ enum Command {
 const MAIN_AFTER_HELP: &str = "\
 Exit status: 0 success (for eval and check: a decision was made, whatever it is); 2 invalid
 input; 3 authentication failure (unknown user, unknown/inactive/foreign access key, bad or
-expired console session, wrong MFA code); 1 anything else (EntityNotExist.*, DeleteConflict.*,
+expired console session or security token, wrong MFA code); 1 anything else (EntityNotExist.*, DeleteConflict.*,
 StateLocked, ...). With --json, stdout holds exactly one JSON value; errors are
 {\"error\":{\"code\":..,\"message\":..}}.";
 
@@ -261,6 +265,7 @@ fn run_state_command(command: &Command, global: &GlobalArgs) -> Result<Reply, Cl
         Command::LoginProfile(c) => commands::login::run_profile(c, global),
         Command::Login(args) => commands::login::run_login(args, global),
         Command::Check(args) => commands::check::run(args, global),
+        Command::Sts(c) => commands::sts::run(c, global),
         Command::Eval(_) | Command::Serve(_) => Err(CliError::InvalidInput(String::from(
             "eval and serve are not one-shot state commands",
         ))),

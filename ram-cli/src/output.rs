@@ -142,6 +142,20 @@ pub fn report_error(err: &CliError, global: &GlobalArgs) {
                 eprintln!("ram: error: {code}: {message}");
             }
         }
+        CliError::NoPermission {
+            message,
+            no_permission_type,
+        } => {
+            if global.json {
+                print_json_error(&serde_json::json!({"error": {
+                    "code": "NoPermission",
+                    "message": message,
+                    "NoPermissionType": no_permission_type,
+                }}));
+            } else {
+                eprintln!("ram: error: NoPermission ({no_permission_type}): {message}");
+            }
+        }
         CliError::InvalidInput(message) => {
             if global.json {
                 print_json_error(&ErrorEnvelope::<FileProblem> {

@@ -1447,11 +1447,12 @@ fn entity_json_shapes() {
 }
 
 #[test]
-fn security_tokens_are_not_supported_yet() {
+fn a_bad_security_token_is_an_authentication_failure() {
+    // `ram check --security-token` itself is tested in tests/sts.rs.
     let (env, _) = Env::init();
     env.fails(
-        2,
-        "InvalidInput",
+        3,
+        "InvalidSecurityToken.Malformed",
         &[
             "check",
             "--security-token",

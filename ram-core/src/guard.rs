@@ -113,53 +113,37 @@ pub trait RequireContext {
     }
 }
 
-impl<T: RequireContext + ?Sized> RequireContext for &T {
-    fn authorizer(&self) -> &Authorizer {
-        (**self).authorizer()
-    }
-    fn caller(&self) -> Option<Caller<'_>> {
-        (**self).caller()
-    }
-    fn request_context(&self) -> &RequestContext {
-        (**self).request_context()
-    }
-    fn region(&self) -> &str {
-        (**self).region()
-    }
-    fn account(&self) -> &str {
-        (**self).account()
-    }
-    fn user(&self) -> Option<&str> {
-        (**self).user()
-    }
-    fn authorize(&self, action: &str, resource: &str) -> Result<(), Denied> {
-        (**self).authorize(action, resource)
-    }
+/// Pointers to a context are contexts: `&T`, `&mut T`, `Box<T>`, `Rc<T>`, `Arc<T>` (an axum
+/// `State(Arc<AppState>)` works as is).
+macro_rules! forward_context {
+    ($($ptr:ty),*) => {$(
+        impl<T: RequireContext + ?Sized> RequireContext for $ptr {
+            fn authorizer(&self) -> &Authorizer {
+                (**self).authorizer()
+            }
+            fn caller(&self) -> Option<Caller<'_>> {
+                (**self).caller()
+            }
+            fn request_context(&self) -> &RequestContext {
+                (**self).request_context()
+            }
+            fn region(&self) -> &str {
+                (**self).region()
+            }
+            fn account(&self) -> &str {
+                (**self).account()
+            }
+            fn user(&self) -> Option<&str> {
+                (**self).user()
+            }
+            fn authorize(&self, action: &str, resource: &str) -> Result<(), Denied> {
+                (**self).authorize(action, resource)
+            }
+        }
+    )*};
 }
 
-impl<T: RequireContext + ?Sized> RequireContext for &mut T {
-    fn authorizer(&self) -> &Authorizer {
-        (**self).authorizer()
-    }
-    fn caller(&self) -> Option<Caller<'_>> {
-        (**self).caller()
-    }
-    fn request_context(&self) -> &RequestContext {
-        (**self).request_context()
-    }
-    fn region(&self) -> &str {
-        (**self).region()
-    }
-    fn account(&self) -> &str {
-        (**self).account()
-    }
-    fn user(&self) -> Option<&str> {
-        (**self).user()
-    }
-    fn authorize(&self, action: &str, resource: &str) -> Result<(), Denied> {
-        (**self).authorize(action, resource)
-    }
-}
+forward_context!(&T, &mut T, Box<T>, std::rc::Rc<T>, std::sync::Arc<T>);
 
 /// The default decision procedure of [`RequireContext::authorize`]: no caller is
 /// unauthenticated, a failed authentication (unknown user, inactive key, ...) too, anything

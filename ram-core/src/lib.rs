@@ -45,6 +45,7 @@ mod json;
 pub mod policy;
 pub mod policy_set;
 pub mod store;
+pub mod trust;
 pub mod value;
 
 /// The README's Rust quickstart, compiled and run as a doctest so it stays true.

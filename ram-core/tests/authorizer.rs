@@ -257,6 +257,17 @@ fn session_policy_is_a_gate_before_the_role() {
 #[test]
 fn readers_never_see_half_a_change() {
     let auth = Arc::new(setup());
+    auth.apply(&[policy(
+        "OssRead",
+        r#"{"Effect":"Allow","Action":"oss:GetObject","Resource":"*"}"#,
+    )])
+    .unwrap();
+    // The two directories the writer alternates between, as (ecs:DeleteInstance, oss:GetObject)
+    // for alice: in `dev` without OssRead, the group's Deny wins and nothing grants oss; out of
+    // `dev` with OssRead, her own EcsAll and OssRead allow both. A mixed pair would be half a
+    // change (membership applied, attachment not, or the reverse).
+    let in_group = (Decision::ExplicitDeny, Decision::ImplicitDeny);
+    let out_of_group = (Decision::Allow, Decision::Allow);
     let stop = Arc::new(AtomicBool::new(false));
     let readers: Vec<_> = (0..2)
         .map(|_| {
@@ -264,48 +275,62 @@ fn readers_never_see_half_a_change() {
             let stop = stop.clone();
             std::thread::spawn(move || {
                 let ctx = RequestContext::new();
-                let req = Request::new("ecs:DeleteInstance", "x", &ctx);
+                let delete = Request::new("ecs:DeleteInstance", "x", &ctx);
+                let get = Request::new("oss:GetObject", "x", &ctx);
+                let alice = Caller::user("alice");
                 let mut seen = [0usize; 2];
                 while !stop.load(Ordering::Relaxed) {
-                    // Held in the group: the group's Deny wins; out of it: alice's own Allow.
-                    match auth.check(&Caller::user("alice"), &req).unwrap() {
-                        Decision::ExplicitDeny => seen[0] += 1,
-                        Decision::Allow => seen[1] += 1,
-                        other => panic!("impossible decision {other:?}"),
+                    // One snapshot for both questions: the pair must come from one directory.
+                    let snapshot = auth.snapshot();
+                    let pair = (
+                        snapshot.check(&alice, &delete).unwrap(),
+                        snapshot.check(&alice, &get).unwrap(),
+                    );
+                    if pair == in_group {
+                        seen[0] += 1;
+                    } else if pair == out_of_group {
+                        seen[1] += 1;
+                    } else {
+                        panic!("half a change: {pair:?}");
                     }
+                    // Through the Authorizer itself, each decision is one of the two states'.
+                    let d = auth.check(&alice, &get).unwrap();
+                    assert!(d == in_group.1 || d == out_of_group.1, "impossible decision {d:?}");
                 }
                 seen
             })
         })
         .collect();
-    for i in 0..200 {
-        let change = if i % 2 == 0 {
-            Change::RemoveUserFromGroup {
-                group: "dev".into(),
-                user: "alice".into(),
-            }
-        } else {
+    let membership = |add: bool| {
+        if add {
             Change::AddUserToGroup {
                 group: "dev".into(),
                 user: "alice".into(),
             }
-        };
-        // A batch with an attachment change and a no-op pair keeps it atomic and non-trivial.
-        auth.apply(&[
-            change,
-            attach(PolicyTarget::User("bob".into()), "EcsRead"),
+        } else {
+            Change::RemoveUserFromGroup {
+                group: "dev".into(),
+                user: "alice".into(),
+            }
+        }
+    };
+    for i in 0..200 {
+        let leave = i % 2 == 0;
+        let attachment = if leave {
+            attach(PolicyTarget::User("alice".into()), "OssRead")
+        } else {
             Change::DetachPolicy {
-                target: PolicyTarget::User("bob".into()),
+                target: PolicyTarget::User("alice".into()),
                 policy_type: None,
-                policy: "EcsRead".into(),
-            },
-        ])
-        .unwrap();
+                policy: "OssRead".into(),
+            }
+        };
+        auth.apply(&[membership(!leave), attachment]).unwrap();
         std::thread::yield_now();
     }
     stop.store(true, Ordering::Relaxed);
     for r in readers {
         let seen = r.join().unwrap();
-        assert!(seen[0] + seen[1] > 0);
+        assert!(seen[0] + seen[1] > 0, "a reader made no check");
     }
 }

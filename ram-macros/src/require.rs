@@ -20,8 +20,8 @@ struct Args {
     resource: Option<Expr>,
     ctx: Option<Expr>,
     on_deny: Option<Expr>,
-    /// Keys written without a value: already reported, so not reported missing too.
-    valueless: Vec<String>,
+    /// Keys written without a value or misspelt: already reported, so not reported missing.
+    reported: Vec<String>,
 }
 
 /// Parses the attribute's arguments, collecting every problem; `None` when they are not even
@@ -48,7 +48,7 @@ fn parse_args(attr: TokenStream, errors: &mut Option<syn::Error>) -> Option<Args
             Meta::NameValue(nv) => (nv.path, nv.value),
             other => {
                 let key = other.path().to_token_stream().to_string();
-                args.valueless.push(key.clone());
+                args.reported.push(key.clone());
                 push(
                     errors,
                     syn::Error::new(
@@ -82,6 +82,10 @@ fn parse_args(attr: TokenStream, errors: &mut Option<syn::Error>) -> Option<Args
                         ),
                     ),
                 );
+                // A misspelt `action` is not also reported as a missing `action`.
+                if let Some(k) = KEYS.iter().find(|k| !did_you_mean(&key, [**k], "").is_empty()) {
+                    args.reported.push((*k).to_owned());
+                }
                 continue;
             }
         };
@@ -248,7 +252,7 @@ fn build_check(args: &Args, func: &ItemFn, errors: &mut Option<syn::Error>) -> O
 
     // Action.
     let action = match &args.action {
-        None if args.valueless.iter().any(|k| k == "action") => None,
+        None if args.reported.iter().any(|k| k == "action") => None,
         None => {
             push(
                 errors,
@@ -302,7 +306,7 @@ fn build_check(args: &Args, func: &ItemFn, errors: &mut Option<syn::Error>) -> O
 
     // Resource.
     let template = match &args.resource {
-        None if args.valueless.iter().any(|k| k == "resource") => None,
+        None if args.reported.iter().any(|k| k == "resource") => None,
         None => {
             push(
                 errors,

@@ -9,8 +9,10 @@
 //! - RAM `2015-05-01`: users, login profiles, access keys, groups and membership, roles,
 //!   policies and versions, attachments and their List* calls, password policy, security
 //!   preference, virtual MFA devices ([`ram::ACTIONS`]).
-//! - STS `2015-04-01`: GetCallerIdentity (no permission needed). AssumeRole comes with
-//!   `ram-sts`.
+//! - STS `2015-04-01`: AssumeRole (through [`ram_sts`]; its signing keys live in the state
+//!   file's `StsKeys` section, created on first start) and GetCallerIdentity (no permission
+//!   needed). Requests signed with the temporary credentials are accepted: the token is
+//!   verified before the signature (`ram_sts::Verifier` as ram-web's `TokenVerifier`).
 //! - Anything else: `InvalidApi.NotFound` (404).
 //!
 //! Errors are `{"RequestId","HostId","Code","Message"}` with the documented status;
@@ -125,6 +127,9 @@ pub enum ServeError {
     /// The address could not be bound, or serving failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// The STS signing keys could not be read or created.
+    #[error("the STS signing keys: {0}")]
+    StsKeys(String),
 }
 
 /// The shared state of the handlers: the authorizer all checks read, and the store every
@@ -133,6 +138,8 @@ pub struct App {
     authorizer: Arc<Authorizer>,
     store: Mutex<FileStore>,
     enforcement: Enforcement,
+    sts: Arc<ram_sts::Sts>,
+    tokens: Arc<ram_sts::Verifier>,
 }
 
 impl std::fmt::Debug for App {
@@ -144,14 +151,39 @@ impl std::fmt::Debug for App {
 }
 
 impl App {
-    /// Loads the state `store` holds (the store keeps its lock for the app's lifetime).
-    pub fn load(mut store: FileStore, enforcement: Enforcement, _now: Timestamp) -> Result<App, ServeError> {
+    /// Loads the state `store` holds (the store keeps its lock for the app's lifetime), and
+    /// the STS signing keys from its `StsKeys` section (shared with `ram sts`), creating and
+    /// persisting an Ed25519 key, as `ram sts assume-role` does, when none is active.
+    pub fn load(mut store: FileStore, enforcement: Enforcement, now: Timestamp) -> Result<App, ServeError> {
         let state = store.load()?;
+        let keys = match state.section::<ram_sts::KeyRing>() {
+            Ok(Some(keys)) if keys.active().is_some() => keys,
+            Ok(existing) => {
+                // Keep retired and older keys: tokens they signed still verify.
+                let mut keys = existing.unwrap_or_default();
+                keys.rotate(ram_sts::Algorithm::Ed25519, now)
+                    .map_err(|e| ServeError::StsKeys(e.to_string()))?;
+                let json = serde_json::to_value(&keys).map_err(|e| ServeError::StsKeys(e.to_string()))?;
+                store.put_section(<ram_sts::KeyRing as ram_core::store::Section>::NAME, Some(json))?;
+                keys
+            }
+            Err(e) => return Err(ServeError::StsKeys(format!("the StsKeys section does not read: {e}"))),
+        };
+        let authorizer = Arc::new(Authorizer::new(state.directory));
+        let tokens = Arc::new(ram_sts::Verifier::new(keys.clone()));
+        let sts = Arc::new(ram_sts::Sts::new(authorizer.clone(), keys));
         Ok(App {
-            authorizer: Arc::new(Authorizer::new(state.directory)),
+            authorizer,
             store: Mutex::new(store),
             enforcement,
+            sts,
+            tokens,
         })
+    }
+
+    /// The STS service.
+    pub fn sts(&self) -> &Arc<ram_sts::Sts> {
+        &self.sts
     }
 
     /// The authorizer (its snapshot is the directory the server serves).
@@ -166,10 +198,10 @@ impl App {
     }
 }
 
-/// The axum router serving `app`: one endpoint, with the authentication layer outermost,
-/// its clock the system clock plus `clock_offset`.
+/// The axum router serving `app`: one endpoint, with the authentication layer outermost
+/// (STS tokens accepted), its clock the system clock plus `clock_offset`.
 pub fn router(app: Arc<App>, host_id: &str, clock_offset: SignedDuration) -> Router {
-    let authn = Arc::new(Authenticator::new());
+    let authn = Arc::new(Authenticator::new().with_token_verifier(app.tokens.clone()));
     let clock = move || {
         Timestamp::now()
             .checked_add(clock_offset)

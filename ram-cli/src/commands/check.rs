@@ -16,10 +16,12 @@
 //! with `--access-key`, `acs:AccessId`, each only when not given. `--now` never becomes
 //! `acs:CurrentTime`. The state is read without the lock.
 //!
-//! Role sessions (`--security-token TOKEN`) arrive with STS: they will join the `caller`
-//! group below, verify the token with the STS section of the state
-//! ([`State::section`](ram_core::store::State::section)) and check as
-//! `Principal::RoleSession`.
+//! - `--security-token TOKEN` (from `ram sts assume-role`): the role session, verified with
+//!   the signing keys in the state file (no clock skew) and checked live against the
+//!   directory (role deleted, re-created, trust policy changed or sessions revoked: exit 3);
+//!   with `--access-key`, the session's `STS.` AccessKeyId must match. The session policy is
+//!   evaluated first (an implicit deny there is final), then the role's policies.
+//!   `acs:PrincipalARN` is `acs:ram::<account>:assumed-role/<Role>/<session>`.
 
 use clap::{ArgGroup, Args};
 use ram_core::authorizer::{Caller, Principal, Snapshot};
@@ -35,7 +37,7 @@ use crate::state::{self, auth_error, session_error};
 
 /// Arguments of `ram check`.
 #[derive(Debug, Args)]
-#[command(group(ArgGroup::new("caller").required(true).args(["principal", "console_session"])))]
+#[command(group(ArgGroup::new("caller").required(true).args(["principal", "console_session", "security_token"])))]
 pub struct CheckArgs {
     /// Who asks: `user/NAME` or `root`.
     #[arg(long, value_name = "PRINCIPAL")]
@@ -43,6 +45,9 @@ pub struct CheckArgs {
     /// A console session token from `ram login`.
     #[arg(long, value_name = "TOKEN")]
     pub console_session: Option<String>,
+    /// A role session's security token from `ram sts assume-role`.
+    #[arg(long, value_name = "TOKEN")]
+    pub security_token: Option<String>,
     /// The AccessKeyId that signed the request: it must exist, be Active and be the caller's.
     #[arg(long, value_name = "KEY_ID")]
     pub access_key: Option<String>,
@@ -89,6 +94,9 @@ pub fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<Reply, CliError> {
     }
     let now = state::now(global)?;
     let state = state::read(global)?;
+    if let Some(token) = &args.security_token {
+        return check_session(args, token, context, state, now);
+    }
     let account = state.directory.account_id().to_owned();
 
     let session = match &args.console_session {
@@ -133,6 +141,38 @@ pub fn run(args: &CheckArgs, global: &GlobalArgs) -> Result<Reply, CliError> {
     let explanation = snapshot
         .explain(&caller, &Request::new(&args.action, &args.resource, &context))
         .map_err(auth_error)?;
+    let json = serde_json::to_value(&explanation).map_err(|e| CliError::ram("InternalError", e.to_string()))?;
+    Ok(Reply::json(json).with_text(explanation_text(&explanation)))
+}
+
+/// `ram check --security-token`: verify the token, then decide as its role session.
+fn check_session(
+    args: &CheckArgs,
+    token: &str,
+    mut context: RequestContext,
+    state: ram_core::store::State,
+    now: jiff::Timestamp,
+) -> Result<Reply, CliError> {
+    let keys = state
+        .section::<ram_sts::KeyRing>()
+        .map_err(|e| CliError::ram("StateCorrupt", format!("the StsKeys section does not read: {e}")))?
+        .unwrap_or_default();
+    let sts = ram_sts::Sts::new(
+        std::sync::Arc::new(ram_core::authorizer::Authorizer::new(state.directory)),
+        keys,
+    );
+    let session = sts
+        .authenticate(token, args.access_key.as_deref(), now)
+        .map_err(super::sts::sts_error)?;
+    if context.get(keys::PRINCIPAL_ARN).is_none() {
+        context.add(keys::PRINCIPAL_ARN, &session.claims().arn());
+    }
+    if context.get(keys::ACCESS_ID).is_none() {
+        context.add(keys::ACCESS_ID, session.token().access_key_id());
+    }
+    let explanation = session
+        .explain(&Request::new(&args.action, &args.resource, &context))
+        .map_err(super::sts::sts_error)?;
     let json = serde_json::to_value(&explanation).map_err(|e| CliError::ram("InternalError", e.to_string()))?;
     Ok(Reply::json(json).with_text(explanation_text(&explanation)))
 }

@@ -25,6 +25,7 @@ pub mod mfa;
 pub mod policy;
 pub mod role;
 pub mod serve;
+pub mod sts;
 pub mod user;
 pub mod views;
 
@@ -183,7 +184,12 @@ fn render_into(value: &Value, indent: usize, out: &mut String) {
     let pad = " ".repeat(indent);
     match value {
         Value::Object(map) => {
-            for (k, v) in map {
+            // Sorted explicitly: serde_json keeps insertion order when any crate in the build
+            // enables its `preserve_order` feature (cedar-policy does, in benches), and the
+            // output must not depend on what else was built with it.
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            for (k, v) in entries {
                 if is_nested(v) {
                     let _ = writeln!(out, "{pad}{k}:");
                     render_into(v, indent + 2, out);

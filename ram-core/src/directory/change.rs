@@ -95,6 +95,14 @@ pub enum Change {
         /// RoleName.
         name: String,
     },
+    /// Revokes every STS session of a role issued before `before` (ours; RAM has no such
+    /// call). A later revocation replaces an earlier one, so it can also be moved back.
+    RevokeRoleSessions {
+        /// RoleName.
+        name: String,
+        /// Sessions issued strictly before this instant are refused from now on.
+        before: Timestamp,
+    },
     /// CreatePolicy (custom; its first version is `v1`).
     CreatePolicy {
         /// PolicyName.
@@ -189,6 +197,15 @@ pub enum Change {
     },
     /// DeleteAccessKey.
     DeleteAccessKey {
+        /// UserName.
+        user: String,
+        /// AccessKeyId.
+        access_key_id: String,
+    },
+    /// Records that an access key authenticated a request at `now` (its
+    /// `AccessKeyLastUsed`). Touches no permission, so no policy set is recompiled; callers
+    /// that see many requests should record a key at most once a minute or so.
+    RecordAccessKeyUse {
         /// UserName.
         user: String,
         /// AccessKeyId.
@@ -617,6 +634,7 @@ impl Directory {
                         max_session_duration: max,
                         create_date: now,
                         policies: Vec::new(),
+                        sessions_revoked_before: None,
                     },
                 );
                 dirty.roles.insert(name.clone());
@@ -641,6 +659,14 @@ impl Directory {
                     role.max_session_duration = m;
                 }
                 dirty.roles.insert(name.clone());
+            }
+            Change::RevokeRoleSessions { name, before } => {
+                let role = self
+                    .roles
+                    .get_mut(name)
+                    .ok_or_else(|| DirectoryError::not_exist(EntityKind::Role, name))?;
+                role.sessions_revoked_before = Some(*before);
+                // No policy set changes: sessions read the role live at each check.
             }
             Change::DeleteRole { name } => {
                 let role = self
@@ -1028,6 +1054,18 @@ impl Directory {
                 }
                 self.key_owners.remove(access_key_id);
                 dirty.users.insert(user.clone());
+            }
+            Change::RecordAccessKeyUse { user, access_key_id } => {
+                let key = self
+                    .user_mut(user)?
+                    .access_keys
+                    .iter_mut()
+                    .find(|k| k.access_key_id == *access_key_id)
+                    .ok_or_else(|| DirectoryError::not_exist(EntityKind::AccessKey, access_key_id))?;
+                // A clock that steps back never moves the record backwards.
+                if key.last_used_date.is_none_or(|last| last < now) {
+                    key.last_used_date = Some(now);
+                }
             }
             Change::SetSecurityPreference(pref) => {
                 if !(1..=24).contains(&pref.login_session_duration) {

@@ -284,6 +284,10 @@ pub struct Role {
     /// Policies attached to it.
     #[serde(default)]
     pub policies: Vec<AttachedPolicy>,
+    /// STS sessions of this role issued before this instant are revoked
+    /// ([`Change::RevokeRoleSessions`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sessions_revoked_before: Option<Timestamp>,
 }
 
 /// One version of a custom policy.

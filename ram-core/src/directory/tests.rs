@@ -198,3 +198,36 @@ fn state_round_trips_through_json_with_indexes() {
     };
     assert!(!format!("{change:?}").contains(access_key_secret.as_str()));
 }
+
+#[test]
+fn access_key_use_is_recorded_and_never_moves_back() {
+    let mut d = dir();
+    let create = Change::create_access_key("alice").unwrap();
+    let Change::CreateAccessKey { access_key_id: key, .. } = &create else {
+        unreachable!("create_access_key builds a CreateAccessKey")
+    };
+    let key = key.clone();
+    d.apply(&[user("alice"), create]).unwrap();
+    assert_eq!(d.access_key(&key).unwrap().1.last_used_date, None);
+
+    let record = Change::RecordAccessKeyUse {
+        user: "alice".into(),
+        access_key_id: key.clone(),
+    };
+    let t1: Timestamp = "2026-11-29T04:00:00Z".parse().unwrap();
+    let t0: Timestamp = "2026-11-29T03:00:00Z".parse().unwrap();
+    let dirty = d.apply_at(std::slice::from_ref(&record), t1).unwrap();
+    assert!(dirty.is_empty(), "recording a use recompiles nothing");
+    assert_eq!(d.access_key(&key).unwrap().1.last_used_date, Some(t1));
+    d.apply_at(std::slice::from_ref(&record), t0).unwrap();
+    assert_eq!(d.access_key(&key).unwrap().1.last_used_date, Some(t1));
+
+    let foreign = Change::RecordAccessKeyUse {
+        user: "alice".into(),
+        access_key_id: "LTAI00000000000000000000".into(),
+    };
+    assert_eq!(
+        d.apply_at(&[foreign], t1).unwrap_err().code(),
+        "EntityNotExist.User.AccessKey"
+    );
+}

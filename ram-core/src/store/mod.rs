@@ -116,7 +116,9 @@ pub const FORMAT_VERSION: u64 = 1;
 
 /// The top-level sections besides `Directory` that this build knows. Any other top-level key
 /// is refused ([`StoreError::UnknownSection`]). Add a section's name here when adding one.
-pub const SECTIONS: &[&str] = &[];
+/// `StsKeys`: the STS token signing keys of `ram-sts` (secret parts included: the state file
+/// is mode 0600).
+pub const SECTIONS: &[&str] = &["StsKeys"];
 
 /// A typed top-level section of the state file (e.g. the STS signing keys), stored as
 /// JSON next to the directory. Its [`NAME`](Section::NAME) must be listed in [`SECTIONS`].
