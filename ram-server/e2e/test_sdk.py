@@ -334,6 +334,17 @@ class Sdk(unittest.TestCase):
         self.assertClientError(lambda: c.delete_user(ram.DeleteUserRequest(user_name="alice")), "NoPermission", 403)
 
     @unittest.skipUnless(STS, STS_REASON)
+    def test_24_credentials_minted_by_the_cli(self):
+        # `ram sts assume-role` reads the same keys from the state file (no lock needed while
+        # the server holds it); its credentials work against the server.
+        out = subprocess.run([RAM_BIN, "--state", S["state"], "--json", "sts", "assume-role", "--caller",
+                              "user/alice", "--role-arn", ROLE_ARN, "--session-name", "from-cli"],
+                             check=True, capture_output=True, text=True).stdout
+        c = json.loads(out)["Credentials"]
+        who = sts_client((c["AccessKeyId"], c["AccessKeySecret"]), c["SecurityToken"]).get_caller_identity().body
+        self.assertEqual(who.arn, f"acs:ram::{ACCOUNT}:assumed-role/reader/from-cli")
+
+    @unittest.skipUnless(STS, STS_REASON)
     def test_30_expired_security_token(self):
         # Mint a 900 s token on a server whose clock is two hours behind (the client signs with
         # the same clock, through the SDK's timestamp function), then present it to a server on
