@@ -66,6 +66,15 @@ def tearDownModule():
         S["log"].close()
 
 
+def totp(seed_base32, step):
+    """RFC 6238 (HMAC-SHA1, 6 digits) code of a 30-second step, as an authenticator app computes it."""
+    import base64, hashlib, hmac, struct
+    key = base64.b32decode(seed_base32 + "=" * (-len(seed_base32) % 8))
+    digest = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return "%06d" % ((struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1000000)
+
+
 def config(key, token=None, v1=False):
     c = Config(access_key_id=key[0], access_key_secret=key[1], security_token=token,
                endpoint=S["endpoint"], protocol="http", region_id="cn-hangzhou")
@@ -266,6 +275,87 @@ class Sdk(unittest.TestCase):
         c.delete_virtual_mfadevice(ram.DeleteVirtualMFADeviceRequest(serial_number=d.serial_number))
         sp = c.get_security_preference().body.security_preference
         self.assertEqual(sp.login_profile_preference.login_session_duration, 6)
+
+    def test_12b_bind_mfa_device(self):
+        c = ram_client(S["admin"])
+        c.create_user(ram.CreateUserRequest(user_name="mfa-user"))
+        d = c.create_virtual_mfadevice(ram.CreateVirtualMFADeviceRequest(
+            virtual_mfadevice_name="mfa-user-phone")).body.virtual_mfadevice
+        step = int(time.time()) // 30
+        c.bind_mfadevice(ram.BindMFADeviceRequest(
+            serial_number=d.serial_number, user_name="mfa-user",
+            authentication_code_1=totp(d.base_32string_seed, step - 1),
+            authentication_code_2=totp(d.base_32string_seed, step)))
+        info = c.get_user_mfainfo(ram.GetUserMFAInfoRequest(user_name="mfa-user")).body.mfadevice
+        self.assertEqual(info.serial_number, d.serial_number)
+        self.assertClientError(lambda: c.delete_virtual_mfadevice(ram.DeleteVirtualMFADeviceRequest(
+            serial_number=d.serial_number)), "DeleteConflict.VirtualMFADevice.User", 409)
+        c.unbind_mfadevice(ram.UnbindMFADeviceRequest(user_name="mfa-user"))
+        c.delete_virtual_mfadevice(ram.DeleteVirtualMFADeviceRequest(serial_number=d.serial_number))
+        c.delete_user(ram.DeleteUserRequest(user_name="mfa-user"))
+
+    def test_12c_remaining_actions(self):
+        c = ram_client(S["admin"])
+        # Access keys: a second key, disabled, then deleted.
+        key = c.create_access_key(ram.CreateAccessKeyRequest(user_name="alice")).body.access_key
+        c.update_access_key(ram.UpdateAccessKeyRequest(user_name="alice", user_access_key_id=key.access_key_id,
+                                                       status="Inactive"))
+        self.assertClientError(lambda: ram_client((key.access_key_id, key.access_key_secret)).list_users(
+            ram.ListUsersRequest()), "InvalidAccessKeyId.Inactive", 400)
+        c.get_access_key_last_used(ram.GetAccessKeyLastUsedRequest(user_name="alice",
+                                                                   user_access_key_id=key.access_key_id))
+        c.delete_access_key(ram.DeleteAccessKeyRequest(user_name="alice", user_access_key_id=key.access_key_id))
+        self.assertClientError(lambda: ram_client((key.access_key_id, key.access_key_secret)).list_users(
+            ram.ListUsersRequest()), "InvalidAccessKeyId.NotFound", 404)
+        # Groups and their policies.
+        c.create_group(ram.CreateGroupRequest(group_name="ops"))
+        self.assertEqual(c.get_group(ram.GetGroupRequest(group_name="ops")).body.group.group_name, "ops")
+        c.attach_policy_to_group(ram.AttachPolicyToGroupRequest(policy_type="System", policy_name="ReadOnlyAccess",
+                                                                group_name="ops"))
+        gp = c.list_policies_for_group(ram.ListPoliciesForGroupRequest(group_name="ops")).body.policies.policy
+        self.assertEqual([p.policy_name for p in gp], ["ReadOnlyAccess"])
+        c.detach_policy_from_group(ram.DetachPolicyFromGroupRequest(policy_type="System",
+                                                                    policy_name="ReadOnlyAccess", group_name="ops"))
+        c.delete_group(ram.DeleteGroupRequest(group_name="ops"))
+        # Roles: update, list, policies, detach, delete.
+        trust = json.dumps({"Version": "1", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                           "Principal": {"Service": ["ecs.aliyuncs.com"]}}]})
+        c.create_role(ram.CreateRoleRequest(role_name="ecs-role", assume_role_policy_document=trust))
+        r = c.update_role(ram.UpdateRoleRequest(role_name="ecs-role", new_max_session_duration=7200)).body.role
+        self.assertEqual(r.max_session_duration, 7200)
+        roles = c.list_roles(ram.ListRolesRequest()).body.roles.role
+        self.assertIn("ecs-role", [x.role_name for x in roles])
+        c.attach_policy_to_role(ram.AttachPolicyToRoleRequest(policy_type="Custom", policy_name="ReadRam",
+                                                              role_name="ecs-role"))
+        rp = c.list_policies_for_role(ram.ListPoliciesForRoleRequest(role_name="ecs-role")).body.policies.policy
+        self.assertEqual([p.policy_name for p in rp], ["ReadRam"])
+        self.assertClientError(lambda: c.delete_role(ram.DeleteRoleRequest(role_name="ecs-role")),
+                               "DeleteConflict.Role.Policy", 409)
+        c.detach_policy_from_role(ram.DetachPolicyFromRoleRequest(policy_type="Custom", policy_name="ReadRam",
+                                                                  role_name="ecs-role"))
+        c.delete_role(ram.DeleteRoleRequest(role_name="ecs-role"))
+        # Policies: list by type, versions, default, delete.
+        system = c.list_policies(ram.ListPoliciesRequest(policy_type="System", max_items=1000)).body.policies.policy
+        self.assertIn("AdministratorAccess", [p.policy_name for p in system])
+        custom = c.list_policies(ram.ListPoliciesRequest(policy_type="Custom")).body.policies.policy
+        self.assertIn("ReadRam", [p.policy_name for p in custom])
+        c.create_policy(ram.CreatePolicyRequest(policy_name="Temp", policy_document=READ_RAM))
+        c.create_policy_version(ram.CreatePolicyVersionRequest(policy_name="Temp", policy_document=READ_RAM))
+        c.set_default_policy_version(ram.SetDefaultPolicyVersionRequest(policy_name="Temp", version_id="v2"))
+        v = c.get_policy_version(ram.GetPolicyVersionRequest(policy_name="Temp", policy_type="Custom",
+                                                             version_id="v2")).body.policy_version
+        self.assertTrue(v.is_default_version)
+        self.assertEqual(json.loads(v.policy_document), json.loads(READ_RAM))
+        c.attach_policy_to_user(ram.AttachPolicyToUserRequest(policy_type="Custom", policy_name="Temp",
+                                                              user_name="alice"))
+        self.assertClientError(lambda: c.delete_policy(ram.DeletePolicyRequest(policy_name="Temp")),
+                               "DeleteConflict.Policy.User", 409)
+        c.detach_policy_from_user(ram.DetachPolicyFromUserRequest(policy_type="Custom", policy_name="Temp",
+                                                                  user_name="alice"))
+        c.delete_policy(ram.DeletePolicyRequest(policy_name="Temp", cascading_delete=True))
+        # Security preference.
+        sp = c.set_security_preference(ram.SetSecurityPreferenceRequest(login_session_duration=8))
+        self.assertEqual(sp.body.security_preference.login_profile_preference.login_session_duration, 8)
 
     def test_13_state_persisted(self):
         # Every change is in the state file before its response: a read-only command sees it
