@@ -43,6 +43,7 @@ use commands::Reply;
 use commands::access_key::AccessKeyCommand;
 use commands::account::{GuardrailCommand, PasswordPolicyCommand, SecurityPreferenceCommand};
 use commands::attach::AttachArgs;
+use commands::bench::BenchArgs;
 use commands::check::CheckArgs;
 use commands::group::GroupCommand;
 use commands::init::InitArgs;
@@ -152,6 +153,9 @@ enum Command {
     /// STS: assume a role for temporary credentials, verify tokens, manage signing keys.
     #[command(subcommand)]
     Sts(StsCommand),
+    /// Replay requests (JSON Lines) against the directory and report decisions per second,
+    /// latency percentiles and the decision mix; or generate such requests with --generate N.
+    Bench(BenchArgs),
     /// Serve the directory as a local RAM and STS endpoint for Alibaba Cloud's SDKs (holds
     /// the state lock while running; prints `listening on ADDR` once bound).
     Serve(ServeArgs),
@@ -266,6 +270,7 @@ fn run_state_command(command: &Command, global: &GlobalArgs) -> Result<Reply, Cl
         Command::Login(args) => commands::login::run_login(args, global),
         Command::Check(args) => commands::check::run(args, global),
         Command::Sts(c) => commands::sts::run(c, global),
+        Command::Bench(args) => commands::bench::run(args, global),
         Command::Eval(_) | Command::Serve(_) => Err(CliError::InvalidInput(String::from(
             "eval and serve are not one-shot state commands",
         ))),

@@ -17,6 +17,7 @@
 pub mod access_key;
 pub mod account;
 pub mod attach;
+pub mod bench;
 pub mod check;
 pub mod group;
 pub mod init;
