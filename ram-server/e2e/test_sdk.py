@@ -302,8 +302,12 @@ class Sdk(unittest.TestCase):
                                                        status="Inactive"))
         self.assertClientError(lambda: ram_client((key.access_key_id, key.access_key_secret)).list_users(
             ram.ListUsersRequest()), "InvalidAccessKeyId.Inactive", 400)
-        c.get_access_key_last_used(ram.GetAccessKeyLastUsedRequest(user_name="alice",
-                                                                   user_access_key_id=key.access_key_id))
+        never = c.get_access_key_last_used(ram.GetAccessKeyLastUsedRequest(
+            user_name="alice", user_access_key_id=key.access_key_id)).body.access_key_last_used
+        self.assertFalse(never.last_used_date)
+        used = c.get_access_key_last_used(ram.GetAccessKeyLastUsedRequest(
+            user_name="alice", user_access_key_id=S["alice"][0])).body.access_key_last_used
+        self.assertRegex(used.last_used_date, r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
         c.delete_access_key(ram.DeleteAccessKeyRequest(user_name="alice", user_access_key_id=key.access_key_id))
         self.assertClientError(lambda: ram_client((key.access_key_id, key.access_key_secret)).list_users(
             ram.ListUsersRequest()), "InvalidAccessKeyId.NotFound", 404)

@@ -485,6 +485,7 @@ fn dispatch(
 ) -> Result<Map<String, Value>, ApiError> {
     let action = who.action.as_deref().unwrap_or("");
     let version = who.version.as_deref().unwrap_or("");
+    record_key_use(app, who, info.received_at);
     let ctx = Ctx {
         app,
         who,
@@ -505,6 +506,36 @@ fn dispatch(
             tracing::error!(target: "ram_server", action, code = %e.code, message = %e.message, request_id = %info.request_id, "request failed");
         }
     })
+}
+
+/// How stale a key's `AccessKeyLastUsed` may get before a request records it again: each
+/// record is a durable write, so a busy key is written at most once a minute.
+const KEY_USE_GRANULARITY: SignedDuration = SignedDuration::from_secs(60);
+
+/// Records that a user's access key signed a request (for GetAccessKeyLastUsed), at most
+/// once per [`KEY_USE_GRANULARITY`]. A failure to record never fails the request.
+fn record_key_use(app: &App, who: &Authenticated, now: Timestamp) {
+    let Identity::User { user_name, .. } = &who.identity else {
+        return;
+    };
+    let snapshot = app.authorizer.snapshot();
+    let stale = snapshot
+        .directory()
+        .access_key(&who.access_key_id)
+        .is_some_and(|(_, key)| {
+            key.last_used_date
+                .is_none_or(|last| last.checked_add(KEY_USE_GRANULARITY).is_ok_and(|next| next <= now))
+        });
+    if !stale {
+        return;
+    }
+    let change = Change::RecordAccessKeyUse {
+        user: user_name.clone(),
+        access_key_id: who.access_key_id.clone(),
+    };
+    if let Err(e) = app.commit(&[change], now) {
+        tracing::warn!(target: "ram_server", code = %e.code, "could not record the access key's use");
+    }
 }
 
 /// Handlers return a `Result<Map, HandlerError>`: an API error, or a `Denied` from

@@ -219,6 +219,18 @@ async fn user_key_policy_attach_and_permission() {
     let r = v3(addr, carol, RAM, "ListUsers", &[]).await;
     err(&r, 403, "NoPermission");
     assert_eq!(r.1["AccessDeniedDetail"]["NoPermissionType"], "ExplicitDeny");
+
+    // carol's key signed requests: its last use is recorded.
+    let r = v3(
+        addr,
+        ADMIN,
+        RAM,
+        "GetAccessKeyLastUsed",
+        &[("UserName", "carol"), ("UserAccessKeyId", carol.0)],
+    )
+    .await;
+    let last = ok(&r)["AccessKeyLastUsed"]["LastUsedDate"].as_str().unwrap().to_owned();
+    assert_eq!(last.len(), 20, "{last}");
 }
 
 #[tokio::test(flavor = "current_thread")]
