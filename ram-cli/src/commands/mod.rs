@@ -25,6 +25,7 @@ pub mod login;
 pub mod mfa;
 pub mod policy;
 pub mod role;
+pub mod serve;
 pub mod sts;
 pub mod user;
 pub mod views;
