@@ -30,6 +30,8 @@
 //! assert_eq!(set.decide(&w.implicit_deny()[7]), Decision::ImplicitDeny);
 //! ```
 
+pub mod directory;
+pub mod latency;
 pub mod peers;
 pub mod workload;
 

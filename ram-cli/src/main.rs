@@ -14,7 +14,7 @@
 //! - [`state`]: the state file, the clock (`--now`) and the mapping of ram-core's errors
 //! - [`commands`]: the directory commands (`init`, `user`, `group`, `policy`, `attach`,
 //!   `detach`, `role`, `guardrail`, `security-preference`, `mfa`, `access-key`,
-//!   `login-profile`, `login`, `password-policy`, `check`, `sts`), one module per group
+//!   `login-profile`, `login`, `password-policy`, `check`, `sts`, `serve`), one module per group
 //!
 //! Exit codes: `0` success (for `ram eval` and `ram check`: a decision was made, whatever it
 //! is), `2` invalid input or invalid policies (clap's own usage errors also exit `2`), `3` an
@@ -43,6 +43,7 @@ use commands::Reply;
 use commands::access_key::AccessKeyCommand;
 use commands::account::{GuardrailCommand, PasswordPolicyCommand, SecurityPreferenceCommand};
 use commands::attach::AttachArgs;
+use commands::bench::BenchArgs;
 use commands::check::CheckArgs;
 use commands::group::GroupCommand;
 use commands::init::InitArgs;
@@ -50,6 +51,7 @@ use commands::login::{LoginArgs, LoginProfileCommand};
 use commands::mfa::MfaCommand;
 use commands::policy::PolicyCommand;
 use commands::role::RoleCommand;
+use commands::serve::ServeArgs;
 use commands::sts::StsCommand;
 use commands::user::UserCommand;
 use error::CliError;
@@ -151,6 +153,12 @@ enum Command {
     /// STS: assume a role for temporary credentials, verify tokens, manage signing keys.
     #[command(subcommand)]
     Sts(StsCommand),
+    /// Replay requests (JSON Lines) against the directory and report decisions per second,
+    /// latency percentiles and the decision mix; or generate such requests with --generate N.
+    Bench(BenchArgs),
+    /// Serve the directory as a local RAM and STS endpoint for Alibaba Cloud's SDKs (holds
+    /// the state lock while running; prints `listening on ADDR` once bound).
+    Serve(ServeArgs),
 }
 
 /// Shown after `ram --help`.
@@ -231,6 +239,7 @@ fn main() -> ExitCode {
             Some(path) => batch::run(path, &cli.global),
             None => eval::run(args, &cli.global),
         },
+        Command::Serve(args) => commands::serve::run(args, &cli.global),
         command => run_state_command(command, &cli.global).and_then(|reply| Ok(reply.print(&cli.global)?)),
     };
     match result {
@@ -261,7 +270,10 @@ fn run_state_command(command: &Command, global: &GlobalArgs) -> Result<Reply, Cl
         Command::Login(args) => commands::login::run_login(args, global),
         Command::Check(args) => commands::check::run(args, global),
         Command::Sts(c) => commands::sts::run(c, global),
-        Command::Eval(_) => Err(CliError::InvalidInput(String::from("eval is not a state command"))),
+        Command::Bench(args) => commands::bench::run(args, global),
+        Command::Eval(_) | Command::Serve(_) => Err(CliError::InvalidInput(String::from(
+            "eval and serve are not one-shot state commands",
+        ))),
     }
 }
 

@@ -153,11 +153,40 @@ fn find_literal(text: &str, needle: &str, from: usize, limit: usize, fold: bool)
     }
     let start = if fold {
         hay.windows(n.len()).position(|w| w.eq_ignore_ascii_case(n))?
+    } else if n.len() <= SHORT_NEEDLE {
+        find_short(hay, n)?
     } else {
         // Both are valid UTF-8 and `from`/`limit` are char boundaries, so `str::find` applies.
         text[from..limit].find(needle)?
     };
     Some((from + start, from + start + n.len()))
+}
+
+/// Needles up to this length are searched by [`find_short`], longer ones by `str::find`.
+const SHORT_NEEDLE: usize = 32;
+
+/// Leftmost occurrence of a short `needle` in `hay` (`needle.len() <= hay.len()`).
+///
+/// `str::find` builds a Two-Way searcher for every call, which costs more than the whole
+/// search of a short literal in an ARN (it was the largest item of a decision's profile on
+/// the W-directory workload); scanning for the first byte and comparing the rest costs at most
+/// `needle × hay` byte comparisons, bounded by [`SHORT_NEEDLE`]. A match of valid UTF-8 in
+/// valid UTF-8 always starts on a char boundary, so byte positions are safe to slice at.
+#[inline]
+fn find_short(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let Some((&first, rest)) = needle.split_first() else {
+        return Some(0);
+    };
+    let last = hay.len() - needle.len();
+    let mut i = 0;
+    while i <= last {
+        i += hay[i..=last].iter().position(|&b| b == first)?;
+        if &hay[i + 1..i + needle.len()] == rest {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Byte length of the UTF-8 sequence that starts with `lead`.
@@ -351,6 +380,45 @@ mod tests {
         assert!(!Glob::new("a").is_match("*"));
         assert!(Glob::new("a*").is_match("a*"));
         assert!(!Glob::new("ab").is_match("a?"));
+    }
+
+    #[test]
+    fn short_and_long_literal_search_agree_with_str_find() {
+        let texts = [
+            "",
+            "a",
+            "acs:ecs:cn-hangzhou:123456:p40/s2/i-bp100123",
+            "acs:ecs:cn-hangzhou:123456:p12/s3/i-bp1:123456:p12/s3/x",
+            "ababababababababababababababababababababababababababababababababab",
+            "日本語:123456:日本",
+        ];
+        let needles = [
+            "a",
+            ":123456:p12/s3/",
+            ":123456:p12/s4/",
+            "abababababababababababababababababab",
+            "ababababababababababababababababababababababababababababababababab",
+            "本",
+            ":123456:日",
+            "ecs:cn-hangzhou:123456:p40/s2/i-bp100123",
+        ];
+        for t in texts {
+            for n in needles {
+                for from in 0..=t.len() {
+                    if !t.is_char_boundary(from) {
+                        continue;
+                    }
+                    let expected = t[from..].find(n).map(|s| (from + s, from + s + n.len()));
+                    assert_eq!(
+                        find_literal(t, n, from, t.len(), false),
+                        expected,
+                        "{n:?} in {t:?} from {from}"
+                    );
+                }
+            }
+        }
+        assert!(Glob::new("acs:ecs:*:123456:p12/s3/*").is_match("acs:ecs:cn-hangzhou:123456:p12/s3/i-1"));
+        assert!(!Glob::new("acs:ecs:*:123456:p12/s3/*").is_match("acs:ecs:cn-hangzhou:123456:p12/s4/i-1"));
     }
 
     #[test]

@@ -269,10 +269,14 @@ fn readers_never_see_half_a_change() {
     let in_group = (Decision::ExplicitDeny, Decision::ImplicitDeny);
     let out_of_group = (Decision::Allow, Decision::Allow);
     let stop = Arc::new(AtomicBool::new(false));
+    // The writer starts once every reader has made a check: on a busy machine a reader
+    // thread may otherwise not run before the writer is done, and see nothing.
+    let started = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let readers: Vec<_> = (0..2)
         .map(|_| {
             let auth = auth.clone();
             let stop = stop.clone();
+            let started = started.clone();
             std::thread::spawn(move || {
                 let ctx = RequestContext::new();
                 let delete = Request::new("ecs:DeleteInstance", "x", &ctx);
@@ -296,11 +300,17 @@ fn readers_never_see_half_a_change() {
                     // Through the Authorizer itself, each decision is one of the two states'.
                     let d = auth.check(&alice, &get).unwrap();
                     assert!(d == in_group.1 || d == out_of_group.1, "impossible decision {d:?}");
+                    if seen[0] + seen[1] == 1 {
+                        started.fetch_add(1, Ordering::SeqCst);
+                    }
                 }
                 seen
             })
         })
         .collect();
+    while started.load(Ordering::SeqCst) < 2 {
+        std::thread::yield_now();
+    }
     let membership = |add: bool| {
         if add {
             Change::AddUserToGroup {

@@ -47,7 +47,8 @@ fn response_has_the_api_shape() {
     );
 
     let json = serde_json::to_value(&resp).unwrap();
-    // Sorted: workspace builds turn on serde_json's preserve_order (through cedar-policy).
+    // Sorted: serde_json keeps insertion order in workspace builds (cedar-policy enables
+    // `preserve_order`), so the field set is what is compared, not the map's order.
     let keys = |v: &serde_json::Value| {
         let mut k = v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
         k.sort();

@@ -49,8 +49,10 @@ use jiff::Timestamp;
 use ram_core::authorizer::Authorizer;
 use tower::{Layer, Service};
 
+use crate::api_error::ApiError;
 use crate::authenticator::{Authenticated, Authenticator, RequestInfo};
 use crate::client_ip::ClientIpConfig;
+use crate::context::RamHandle;
 use crate::error::{AuthenticationError, new_request_id};
 use crate::request::SignedRequest;
 
@@ -82,6 +84,7 @@ struct Config {
     body_limit: usize,
     allow_anonymous: bool,
     clock: Clock,
+    handle: RamHandle,
 }
 
 /// The tower layer that authenticates requests (see the [module docs](self)).
@@ -108,6 +111,7 @@ impl AuthLayer {
     pub fn new(authorizer: Arc<Authorizer>, authenticator: Arc<Authenticator>) -> AuthLayer {
         AuthLayer {
             config: Arc::new(Config {
+                handle: RamHandle::new(authorizer.clone()),
                 authorizer,
                 authenticator,
                 client_ip: ClientIpConfig::direct(),
@@ -134,6 +138,7 @@ impl AuthLayer {
                     body_limit: c.body_limit,
                     allow_anonymous: c.allow_anonymous,
                     clock: c.clock.clone(),
+                    handle: c.handle.clone(),
                 };
                 f(&mut copy);
                 self.config = Arc::new(copy);
@@ -168,6 +173,20 @@ impl AuthLayer {
     /// fails is still refused.
     pub fn allow_anonymous(self, allow: bool) -> AuthLayer {
         self.edit(|c| c.allow_anonymous = allow)
+    }
+
+    /// The region `{$region}` stands for in the [`RamContext`](crate::RamContext) of each
+    /// request (default [`DEFAULT_REGION`](crate::context::DEFAULT_REGION)).
+    pub fn region(self, region: &str) -> AuthLayer {
+        self.edit(|c| c.handle = c.handle.clone().region(region))
+    }
+
+    /// Accepts console sessions from cookie `name` in [`RamContext`](crate::RamContext) (see
+    /// [`session`](crate::session)). An unsigned request reaches handlers only with
+    /// [`allow_anonymous`](AuthLayer::allow_anonymous), so turn that on too; the handlers'
+    /// `#[require]` then refuses requests that have neither signature nor session (401).
+    pub fn console_cookie(self, name: &str) -> AuthLayer {
+        self.edit(|c| c.handle = c.handle.clone().console_cookie(name))
     }
 
     /// Replaces the clock (tests sign requests at fixed instants).
@@ -242,8 +261,21 @@ where
                     if let Some(a) = authenticated {
                         parts.extensions.insert(a);
                     }
-                    parts.extensions.insert(info);
-                    inner.call(Request::from_parts(parts, Body::from(bytes))).await
+                    parts.extensions.insert(config.handle.clone());
+                    parts.extensions.insert(info.clone());
+                    let mut response = inner.call(Request::from_parts(parts, Body::from(bytes))).await?;
+                    // A handler's ApiError was rendered without knowing the request; render it
+                    // again with this request's RequestId and HostId (those of the audit log).
+                    if let Some(error) = response.extensions_mut().remove::<ApiError>() {
+                        let error = match error.request_id() {
+                            Some(_) => error,
+                            None => error.with_request_id(info.request_id.clone()),
+                        };
+                        let mut again = error_response(&error, &info.host_id);
+                        std::mem::swap(again.headers_mut(), response.headers_mut());
+                        *response.body_mut() = std::mem::take(again.body_mut());
+                    }
+                    Ok(response)
                 }
                 Err(error) => Ok(ErrorResponse::new(error, &info).into_response()),
             }
@@ -406,4 +438,15 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestInfo {
                 host_id: "ram".to_owned(),
             })
     }
+}
+
+/// `error` as a response with `host_id`, not handed on for another rendering.
+fn error_response(error: &ApiError, host_id: &str) -> Response {
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::BAD_REQUEST);
+    (
+        status,
+        [(header::CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE))],
+        error.to_json(host_id),
+    )
+        .into_response()
 }

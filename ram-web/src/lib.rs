@@ -55,12 +55,15 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod api_error;
 pub mod authenticator;
 pub mod client_ip;
+pub mod context;
 pub mod encoding;
 pub mod error;
 pub mod replay;
 pub mod request;
+pub mod session;
 pub mod signature;
 pub mod signer;
 pub mod token;
@@ -68,9 +71,14 @@ pub mod token;
 #[cfg(feature = "axum")]
 pub mod axum;
 
+pub use api_error::ApiError;
 pub use authenticator::{Authenticated, Authenticator, Identity, RequestInfo, SignatureScheme};
 pub use client_ip::ClientIpConfig;
+pub use context::{Principal, RamContext, RamHandle, default_authorizer, set_default_authorizer};
 pub use error::{AuthenticationError, new_request_id};
+/// `#[require(action = "...", resource = "...")]`, re-exported from `ram-core` (the
+/// generated code names `::ram_core`, so depend on `ram-core` with its `macros` feature too).
+pub use ram_core::require;
 pub use replay::ReplayGuard;
 pub use request::SignedRequest;
 pub use signature::Secret;

@@ -100,15 +100,38 @@ pub enum TokenError {
     /// Valid, but issued for another AccessKeyId.
     #[error("the security token does not belong to the access key")]
     MismatchWithAccessKey,
+    /// Refused for another reason the verifier names with its own `InvalidSecurityToken.*`
+    /// code (a revoked session, a retired signing key, ...); the message says why, without
+    /// secrets.
+    #[error("{message}")]
+    Refused {
+        /// The `InvalidSecurityToken.*` code.
+        code: &'static str,
+        /// What was wrong.
+        message: String,
+    },
 }
 
 impl TokenError {
     /// Alibaba Cloud's error code.
+    ///
+    /// ```
+    /// use ram_web::TokenError;
+    ///
+    /// let revoked = TokenError::Refused { code: "InvalidSecurityToken.Revoked", message: "the role session was revoked".into() };
+    /// assert_eq!(revoked.code(), "InvalidSecurityToken.Revoked");
+    /// let odd = TokenError::Refused { code: "NoPermission", message: "x".into() };
+    /// assert_eq!(odd.code(), "InvalidSecurityToken.Malformed");
+    /// ```
     pub fn code(&self) -> &'static str {
         match self {
             TokenError::Expired => "InvalidSecurityToken.Expired",
             TokenError::Malformed(_) => "InvalidSecurityToken.Malformed",
             TokenError::MismatchWithAccessKey => "InvalidSecurityToken.MismatchWithAccessKey",
+            // Only `InvalidSecurityToken.*` codes: a verifier cannot make a token failure look
+            // like another kind of error.
+            TokenError::Refused { code, .. } if code.starts_with("InvalidSecurityToken.") => code,
+            TokenError::Refused { .. } => "InvalidSecurityToken.Malformed",
         }
     }
 }

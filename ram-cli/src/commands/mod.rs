@@ -17,6 +17,7 @@
 pub mod access_key;
 pub mod account;
 pub mod attach;
+pub mod bench;
 pub mod check;
 pub mod group;
 pub mod init;
@@ -24,6 +25,7 @@ pub mod login;
 pub mod mfa;
 pub mod policy;
 pub mod role;
+pub mod serve;
 pub mod sts;
 pub mod user;
 pub mod views;

@@ -1,0 +1,95 @@
+//! The authorizer's index of active access keys follows every change of keys and users:
+//! creation, status, deletion, a user's deletion, and a user's set being rebuilt.
+
+use ram_core::authorizer::{AuthError, Authorizer, Caller};
+use ram_core::directory::{AccessKeyStatus, Change, Directory, PolicyTarget, PolicyType};
+use ram_core::{Decision, Request, RequestContext};
+
+const ALICE_KEY: &str = "LTAI00000000000000000001";
+const BOB_KEY: &str = "LTAI00000000000000000002";
+
+fn key(user: &str, id: &str) -> Change {
+    Change::CreateAccessKey {
+        user: user.to_owned(),
+        access_key_id: id.to_owned(),
+        access_key_secret: "0".repeat(30),
+    }
+}
+
+fn status(user: &str, id: &str, status: AccessKeyStatus) -> Change {
+    Change::UpdateAccessKey {
+        user: user.to_owned(),
+        access_key_id: id.to_owned(),
+        status,
+    }
+}
+
+#[test]
+fn signed_checks_follow_key_and_user_changes() {
+    let auth = Authorizer::new(Directory::new("123456").unwrap());
+    let user = |name: &str| Change::CreateUser {
+        name: name.to_owned(),
+        display_name: None,
+    };
+    auth.apply(&[user("alice"), user("bob"), key("alice", ALICE_KEY), key("bob", BOB_KEY)])
+        .unwrap();
+    let ctx = RequestContext::new();
+    let req = Request::new("oss:GetObject", "acs:oss:*:123456:bucket/a", &ctx);
+    let alice = Caller::user_with_key("alice", ALICE_KEY);
+    assert_eq!(auth.check(&alice, &req), Ok(Decision::ImplicitDeny));
+
+    // A new attachment rebuilds alice's set: the key sees the new set.
+    auth.apply(&[Change::AttachPolicy {
+        target: PolicyTarget::User("alice".into()),
+        policy_type: Some(PolicyType::System),
+        policy: "AliyunOSSReadOnlyAccess".into(),
+    }])
+    .unwrap();
+    assert_eq!(auth.check(&alice, &req), Ok(Decision::Allow));
+
+    assert_eq!(
+        auth.check(&Caller::user_with_key("alice", BOB_KEY), &req),
+        Err(AuthError::ForeignAccessKey)
+    );
+    assert_eq!(
+        auth.check(&Caller::user_with_key("carol", ALICE_KEY), &req),
+        Err(AuthError::UnknownUser("carol".into()))
+    );
+
+    auth.apply(&[status("alice", ALICE_KEY, AccessKeyStatus::Inactive)])
+        .unwrap();
+    assert_eq!(auth.check(&alice, &req), Err(AuthError::InactiveAccessKey));
+    auth.apply(&[status("alice", ALICE_KEY, AccessKeyStatus::Active)])
+        .unwrap();
+    assert_eq!(auth.check(&alice, &req), Ok(Decision::Allow));
+
+    auth.apply(&[Change::DeleteAccessKey {
+        user: "alice".into(),
+        access_key_id: ALICE_KEY.into(),
+    }])
+    .unwrap();
+    assert_eq!(auth.check(&alice, &req), Err(AuthError::UnknownAccessKey));
+    // A key id reused by another user is that user's now.
+    auth.apply(&[key("bob", ALICE_KEY)]).unwrap();
+    assert_eq!(auth.check(&alice, &req), Err(AuthError::ForeignAccessKey));
+    assert_eq!(
+        auth.check(&Caller::user_with_key("bob", ALICE_KEY), &req),
+        Ok(Decision::ImplicitDeny)
+    );
+
+    auth.apply(&[Change::DeleteUser {
+        name: "bob".into(),
+        cascade: true,
+    }])
+    .unwrap();
+    assert_eq!(
+        auth.check(&Caller::user_with_key("bob", BOB_KEY), &req),
+        Err(AuthError::UnknownUser("bob".into()))
+    );
+    // Nothing of bob's is left behind in the key index.
+    auth.apply(&[user("bob")]).unwrap();
+    assert_eq!(
+        auth.check(&Caller::user_with_key("bob", BOB_KEY), &req),
+        Err(AuthError::UnknownAccessKey)
+    );
+}
