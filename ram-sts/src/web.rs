@@ -23,9 +23,9 @@ use crate::{StsError, Verifier};
 impl TokenVerifier for Verifier {
     /// Verifies the token (cached), that `access_key_id` is its AccessKeyId, and that the
     /// session is still live in `snapshot` (role, trust policy, revocations); derives the
-    /// secret. ram-web has three token errors: `Expired` and `MismatchWithAccessKey` map to
-    /// theirs, every other refusal (not yet valid, revoked, role gone included) to
-    /// `Malformed` with its reason.
+    /// secret. `Expired` and `MismatchWithAccessKey` map to ram-web's own variants, a token
+    /// not yet valid or a revoked session to `Refused` with its `InvalidSecurityToken.*`
+    /// code, every other refusal (role gone included) to `Malformed` with its reason.
     fn verify(
         &self,
         snapshot: &Snapshot,
@@ -55,6 +55,11 @@ fn token_error(e: StsError) -> TokenError {
     match e {
         StsError::Expired { .. } => TokenError::Expired,
         StsError::MismatchWithAccessKey => TokenError::MismatchWithAccessKey,
+        // Not yet valid and revoked sessions keep their own `InvalidSecurityToken.*` codes.
+        e @ (StsError::NotYetValid { .. } | StsError::Revoked(_)) => TokenError::Refused {
+            code: e.code(),
+            message: e.to_string(),
+        },
         other => TokenError::Malformed(other.to_string()),
     }
 }

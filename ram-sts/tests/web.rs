@@ -115,6 +115,6 @@ fn the_authenticator_sees_revocation_at_the_next_request() {
         .unwrap();
     assert_eq!(
         authenticate(&sts, verifier, &creds, false, at(3), at(3)),
-        Err("InvalidSecurityToken.Malformed".to_owned())
+        Err("InvalidSecurityToken.Revoked".to_owned())
     );
 }
