@@ -305,13 +305,17 @@ impl Snapshot {
         users.dedup();
         roles.sort_unstable();
         roles.dedup();
+        // All the old keys go before any user is rebuilt: a rename moves key ids from one
+        // dirty user to another, and a later removal must not undo an earlier rebuild.
         for u in &users {
-            // The user's keys as they were: rebuild_user enters the active ones of now.
             if let Some(old) = self.directory.user(u) {
                 for k in &old.access_keys {
                     snap.keys.remove(&k.access_key_id);
                 }
             }
+        }
+        // rebuild_user enters the active keys of now.
+        for u in &users {
             snap.rebuild_user(u);
         }
         for r in &roles {

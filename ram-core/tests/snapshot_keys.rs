@@ -93,3 +93,73 @@ fn signed_checks_follow_key_and_user_changes() {
         Err(AuthError::UnknownAccessKey)
     );
 }
+
+fn rename(from: &str, to: &str) -> Change {
+    Change::UpdateUser {
+        name: from.to_owned(),
+        new_name: Some(to.to_owned()),
+        display_name: None,
+        mobile_phone: None,
+        email: None,
+        comments: None,
+    }
+}
+
+/// A rename moves the user's keys from one dirty name to another. The snapshot handles the
+/// dirty users in name order, so both directions are checked: the new name sorting before
+/// the old one ("zed" -> "amy") and after it ("amy" -> "zed").
+#[test]
+fn keys_follow_a_renamed_user_both_ways() {
+    let auth = Authorizer::new(Directory::new("123456").unwrap());
+    auth.apply(&[
+        Change::CreateUser {
+            name: "zed".into(),
+            display_name: None,
+        },
+        key("zed", ALICE_KEY),
+        Change::AttachPolicy {
+            target: PolicyTarget::User("zed".into()),
+            policy_type: Some(PolicyType::System),
+            policy: "AliyunOSSReadOnlyAccess".into(),
+        },
+    ])
+    .unwrap();
+    let ctx = RequestContext::new();
+    let req = Request::new("oss:GetObject", "acs:oss:*:123456:bucket/a", &ctx);
+    assert_eq!(
+        auth.check(&Caller::user_with_key("zed", ALICE_KEY), &req),
+        Ok(Decision::Allow)
+    );
+
+    for (from, to) in [("zed", "amy"), ("amy", "zed")] {
+        auth.apply(&[rename(from, to)]).unwrap();
+        assert_eq!(
+            auth.check(&Caller::user_with_key(to, ALICE_KEY), &req),
+            Ok(Decision::Allow),
+            "{from} -> {to}: the key works under the new name"
+        );
+        assert_eq!(
+            auth.check(&Caller::user_with_key(from, ALICE_KEY), &req),
+            Err(AuthError::UnknownUser(from.into())),
+            "{from} -> {to}: the old name is gone"
+        );
+        let (owner, _) = auth
+            .snapshot()
+            .directory()
+            .access_key(ALICE_KEY)
+            .map(|(u, k)| (u.user_name.clone(), k.status))
+            .unwrap();
+        assert_eq!(owner, to);
+    }
+
+    // A new user under the old name does not inherit the key.
+    auth.apply(&[Change::CreateUser {
+        name: "amy".into(),
+        display_name: None,
+    }])
+    .unwrap();
+    assert_eq!(
+        auth.check(&Caller::user_with_key("amy", ALICE_KEY), &req),
+        Err(AuthError::ForeignAccessKey)
+    );
+}

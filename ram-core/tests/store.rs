@@ -863,3 +863,76 @@ fn error_codes_are_stable() {
         "StateNotFound"
     );
 }
+
+/// A state file written before users, groups and roles had descriptive fields (by `ram`
+/// at the commit before UpdateUser/UpdateGroup/UpdatePolicyDescription): it loads
+/// unchanged, rewrites to the same bytes (no format change), and takes the new changes.
+#[test]
+fn a_state_file_from_before_the_update_actions_loads_unchanged() {
+    use ram_core::authorizer::{AuthError, Caller};
+    use ram_core::{Decision, Request, RequestContext};
+
+    const OLD: &str = include_str!("fixtures/state-v1-before-update-actions.json");
+    let tmp = TempDir::new("before-update-actions");
+    let path = tmp.state();
+    fs::write(&path, OLD).unwrap();
+    let mut store = FileStore::open(&path).unwrap();
+    let state = store.load().unwrap();
+    let dir = &state.directory;
+    let alice = dir.user("alice").unwrap();
+    assert_eq!(alice.display_name.as_deref(), Some("Alice Smith"));
+    assert_eq!(
+        (&alice.mobile_phone, &alice.email, &alice.comments),
+        (&None, &None, &None)
+    );
+    assert_eq!(alice.update_date, None);
+    assert_eq!(dir.group("dev").unwrap().comments, None);
+    assert_eq!(dir.role("reader").unwrap().description, None);
+    assert_eq!(dir.custom_policy("ReadLogs").unwrap().description, "read logs");
+    store.compact().unwrap();
+    assert_eq!(fs::read_to_string(&path).unwrap(), OLD, "rewritten byte for byte");
+
+    let auth = Authorizer::new(state.directory);
+    store
+        .commit(
+            &auth,
+            &[
+                Change::UpdateUser {
+                    name: "alice".into(),
+                    new_name: Some("alicia".into()),
+                    display_name: None,
+                    mobile_phone: Some("86-13800000000".into()),
+                    email: Some("alicia@example.com".into()),
+                    comments: Some("renamed".into()),
+                },
+                Change::UpdateGroup {
+                    name: "dev".into(),
+                    new_name: Some("devs".into()),
+                    comments: Some("developers".into()),
+                },
+            ],
+            now(),
+        )
+        .unwrap();
+    drop(store);
+    let reloaded = load(&path).directory;
+    assert_eq!(&reloaded, auth.snapshot().directory());
+    let alicia = reloaded.user("alicia").unwrap();
+    assert_eq!(alicia.user_id, "2000000000000002");
+    assert_eq!(alicia.email.as_deref(), Some("alicia@example.com"));
+    assert_eq!(alicia.groups, ["devs"]);
+    assert_eq!(reloaded.group("devs").unwrap().members, ["alicia"]);
+
+    // Her key and her group's policy work under the new names only.
+    let ctx = RequestContext::new();
+    let req = Request::new("log:GetLogStore", "acs:log:*:123456789012:project/p", &ctx);
+    let renamed = Authorizer::new(reloaded);
+    assert_eq!(
+        renamed.check(&Caller::user_with_key("alicia", "LTAIalice000000000000001"), &req),
+        Ok(Decision::Allow)
+    );
+    assert_eq!(
+        renamed.check(&Caller::user_with_key("alice", "LTAIalice000000000000001"), &req),
+        Err(AuthError::UnknownUser("alice".into()))
+    );
+}

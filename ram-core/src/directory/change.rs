@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{DirectoryError, EntityKind};
 use super::names::{
-    check_group_name, check_mfa_device_name, check_policy_name, check_role_name, check_user_name, random_alphanumeric,
+    check_comments, check_description, check_display_name, check_email, check_group_name, check_mfa_device_name,
+    check_mobile_phone, check_new_group_name, check_new_user_name, check_policy_name, check_role_name, check_user_name,
+    random_alphanumeric,
 };
 use super::password::{Argon2Params, PasswordPolicy, check_hash};
 use super::session::SessionKey;
@@ -48,10 +50,36 @@ pub enum Change {
         /// Remove everything that references the user first.
         cascade: bool,
     },
+    /// UpdateUser: each field given replaces the stored one. A new name moves everything
+    /// that refers to the user by name (group members, key owners, the MFA binding) and
+    /// keeps its UserId; console sessions opened under the old name end.
+    UpdateUser {
+        /// UserName.
+        name: String,
+        /// NewUserName (the UserName rules; `EntityAlreadyExists.User` if taken).
+        new_name: Option<String>,
+        /// NewDisplayName, 1–128 characters.
+        display_name: Option<String>,
+        /// NewMobilePhone, `<country code>-<number>`.
+        mobile_phone: Option<String>,
+        /// NewEmail.
+        email: Option<String>,
+        /// NewComments, 1–128 characters.
+        comments: Option<String>,
+    },
     /// CreateGroup.
     CreateGroup {
         /// GroupName.
         name: String,
+    },
+    /// UpdateGroup: a new name moves every member's membership and keeps the GroupId.
+    UpdateGroup {
+        /// GroupName.
+        name: String,
+        /// NewGroupName (the GroupName rules; `EntityAlreadyExists.Group` if taken).
+        new_name: Option<String>,
+        /// NewComments, 1–128 characters.
+        comments: Option<String>,
     },
     /// DeleteGroup: refused while it has members or attached policies.
     DeleteGroup {
@@ -90,6 +118,14 @@ pub enum Change {
         /// New MaxSessionDuration.
         max_session_duration: Option<u32>,
     },
+    /// A role's Description (CreateRole's `Description`, UpdateRole's `NewDescription`),
+    /// 1–1,024 characters.
+    SetRoleDescription {
+        /// RoleName.
+        name: String,
+        /// Description.
+        description: String,
+    },
     /// DeleteRole: refused while policies are attached.
     DeleteRole {
         /// RoleName.
@@ -110,6 +146,13 @@ pub enum Change {
         /// PolicyDocument.
         document: String,
         /// Description.
+        description: String,
+    },
+    /// UpdatePolicyDescription (custom policies only; system policies are read-only).
+    UpdatePolicyDescription {
+        /// PolicyName.
+        name: String,
+        /// NewDescription, up to 1,024 characters; empty clears it.
         description: String,
     },
     /// CreatePolicyVersion.
@@ -487,6 +530,9 @@ impl Directory {
         match change {
             Change::CreateUser { name, display_name } => {
                 check_user_name(name)?;
+                if let Some(d) = display_name {
+                    check_display_name(d)?;
+                }
                 if self.users.contains_key(name) {
                     return Err(DirectoryError::exists(EntityKind::User, name));
                 }
@@ -503,7 +549,11 @@ impl Directory {
                         user_name: name.clone(),
                         user_id,
                         display_name: display_name.clone(),
+                        mobile_phone: None,
+                        email: None,
+                        comments: None,
                         create_date: now,
+                        update_date: None,
                         groups: Vec::new(),
                         policies: Vec::new(),
                         access_keys: Vec::new(),
@@ -515,6 +565,33 @@ impl Directory {
                 dirty.users.insert(name.clone());
             }
             Change::DeleteUser { name, cascade } => self.delete_user(name, *cascade, dirty)?,
+            Change::UpdateUser {
+                name,
+                new_name,
+                display_name,
+                mobile_phone,
+                email,
+                comments,
+            } => {
+                display_name.as_deref().map(check_display_name).transpose()?;
+                mobile_phone.as_deref().map(check_mobile_phone).transpose()?;
+                email.as_deref().map(check_email).transpose()?;
+                comments.as_deref().map(check_comments).transpose()?;
+                let u = self.user_mut(name)?;
+                let set = |field: &mut Option<String>, value: &Option<String>| {
+                    if value.is_some() {
+                        field.clone_from(value);
+                    }
+                };
+                set(&mut u.display_name, display_name);
+                set(&mut u.mobile_phone, mobile_phone);
+                set(&mut u.email, email);
+                set(&mut u.comments, comments);
+                u.update_date = Some(now);
+                if let Some(new) = new_name.as_deref().filter(|n| n != name) {
+                    self.rename_user(name, new, dirty)?;
+                }
+            }
             Change::CreateGroup { name } => {
                 check_group_name(name)?;
                 if self.groups.contains_key(name) {
@@ -532,11 +609,31 @@ impl Directory {
                     Group {
                         group_name: name.clone(),
                         group_id,
+                        comments: None,
                         create_date: now,
+                        update_date: None,
                         members: Vec::new(),
                         policies: Vec::new(),
                     },
                 );
+            }
+            Change::UpdateGroup {
+                name,
+                new_name,
+                comments,
+            } => {
+                comments.as_deref().map(check_comments).transpose()?;
+                let group = self
+                    .groups
+                    .get_mut(name)
+                    .ok_or_else(|| DirectoryError::not_exist(EntityKind::Group, name))?;
+                if comments.is_some() {
+                    group.comments.clone_from(comments);
+                }
+                group.update_date = Some(now);
+                if let Some(new) = new_name.as_deref().filter(|n| n != name) {
+                    self.rename_group(name, new, dirty)?;
+                }
             }
             Change::DeleteGroup { name } => {
                 let group = self
@@ -630,9 +727,11 @@ impl Directory {
                         role_name: name.clone(),
                         role_id,
                         arn,
+                        description: None,
                         assume_role_policy_document: trust_policy.clone(),
                         max_session_duration: max,
                         create_date: now,
+                        update_date: None,
                         policies: Vec::new(),
                         sessions_revoked_before: None,
                     },
@@ -658,7 +757,18 @@ impl Directory {
                 if let Some(m) = max {
                     role.max_session_duration = m;
                 }
+                role.update_date = Some(now);
                 dirty.roles.insert(name.clone());
+            }
+            Change::SetRoleDescription { name, description } => {
+                check_description(description)?;
+                let role = self
+                    .roles
+                    .get_mut(name)
+                    .ok_or_else(|| DirectoryError::not_exist(EntityKind::Role, name))?;
+                role.description = Some(description.clone());
+                role.update_date = Some(now);
+                // No policy set changes: a description decides nothing.
             }
             Change::RevokeRoleSessions { name, before } => {
                 let role = self
@@ -691,6 +801,9 @@ impl Directory {
                 description,
             } => {
                 check_policy_name(name)?;
+                if !description.is_empty() {
+                    check_description(description)?;
+                }
                 if self.policies.contains_key(name)
                     || system_policy(name).is_some()
                     || self.policies.keys().any(|k| k.eq_ignore_ascii_case(name))
@@ -720,9 +833,19 @@ impl Directory {
                         }],
                         next_version: 2,
                         create_date: now,
+                        description_date: None,
                     },
                 );
                 dirty.policies.insert(name.clone());
+            }
+            Change::UpdatePolicyDescription { name, description } => {
+                if !description.is_empty() {
+                    check_description(description)?;
+                }
+                let policy = self.custom_mut(name)?;
+                policy.description.clone_from(description);
+                policy.description_date = Some(now);
+                // No policy set changes: a description decides nothing.
             }
             Change::CreatePolicyVersion {
                 name,
@@ -1304,6 +1427,65 @@ impl Directory {
         )
         .map(|_| ())
         .map_err(DirectoryError::MalformedPolicyDocument)
+    }
+
+    /// Moves user `old` to `new` with everything that names it. Both names are dirty: the
+    /// old one's compiled set and keys must go, the new one's be built.
+    fn rename_user(&mut self, old: &str, new: &str, dirty: &mut Dirty) -> Result<(), DirectoryError> {
+        check_new_user_name(new)?;
+        if self.users.contains_key(new) {
+            return Err(DirectoryError::exists(EntityKind::User, new));
+        }
+        let mut user = self
+            .users
+            .remove(old)
+            .ok_or_else(|| DirectoryError::not_exist(EntityKind::User, old))?;
+        user.user_name = new.to_owned();
+        for g in &user.groups {
+            if let Some(group) = self.groups.get_mut(g) {
+                for m in group.members.iter_mut().filter(|m| *m == old) {
+                    new.clone_into(m);
+                }
+            }
+        }
+        for k in &user.access_keys {
+            self.key_owners.insert(k.access_key_id.clone(), new.to_owned());
+        }
+        if let Some(serial) = &user.mfa_device
+            && let Some(device) = self.mfa_devices.get_mut(serial)
+        {
+            device.user_name = Some(new.to_owned());
+        }
+        self.users.insert(new.to_owned(), user);
+        dirty.users.insert(old.to_owned());
+        dirty.users.insert(new.to_owned());
+        Ok(())
+    }
+
+    /// Moves group `old` to `new` and every member's membership with it. Every member's
+    /// compiled set names the group (its policies' source), so every member is dirty.
+    fn rename_group(&mut self, old: &str, new: &str, dirty: &mut Dirty) -> Result<(), DirectoryError> {
+        check_new_group_name(new)?;
+        if self.groups.contains_key(new) {
+            return Err(DirectoryError::exists(EntityKind::Group, new));
+        }
+        let mut group = self
+            .groups
+            .remove(old)
+            .ok_or_else(|| DirectoryError::not_exist(EntityKind::Group, old))?;
+        group.group_name = new.to_owned();
+        for member in &group.members {
+            if let Some(u) = self.users.get_mut(member) {
+                for g in u.groups.iter_mut().filter(|g| *g == old) {
+                    new.clone_into(g);
+                }
+            }
+            dirty.users.insert(member.clone());
+        }
+        self.groups.insert(new.to_owned(), group);
+        dirty.groups.insert(old.to_owned());
+        dirty.groups.insert(new.to_owned());
+        Ok(())
     }
 
     fn delete_user(&mut self, name: &str, cascade: bool, dirty: &mut Dirty) -> Result<(), DirectoryError> {

@@ -270,6 +270,7 @@ impl Directory {
         let session = ConsoleSession {
             account_id: self.account_id.clone(),
             user_name: user.to_owned(),
+            user_id: Some(verified.user.user_id.clone()),
             login_time: now,
             expiration: now
                 .checked_add(SignedDuration::from_hours(hours))

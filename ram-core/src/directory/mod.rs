@@ -225,8 +225,20 @@ pub struct User {
     /// Optional display name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
+    /// `MobilePhone`, `<country code>-<number>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mobile_phone: Option<String>,
+    /// `Email`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// `Comments`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comments: Option<String>,
     /// When it was created.
     pub create_date: Timestamp,
+    /// When UpdateUser last changed it (absent: never, so `UpdateDate` is the creation date).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_date: Option<Timestamp>,
     /// Groups it belongs to.
     #[serde(default)]
     pub groups: Vec<String>,
@@ -255,8 +267,14 @@ pub struct Group {
     pub group_name: String,
     /// Stable numeric id.
     pub group_id: String,
+    /// `Comments`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comments: Option<String>,
     /// When it was created.
     pub create_date: Timestamp,
+    /// When UpdateGroup last changed it (absent: never).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_date: Option<Timestamp>,
     /// Its members.
     #[serde(default)]
     pub members: Vec<String>,
@@ -275,12 +293,18 @@ pub struct Role {
     pub role_id: String,
     /// `acs:ram::<account>:role/<name>`.
     pub arn: String,
+    /// `Description`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
     /// The trust policy document as submitted.
     pub assume_role_policy_document: String,
     /// 3,600–43,200 seconds.
     pub max_session_duration: u32,
     /// When it was created.
     pub create_date: Timestamp,
+    /// When UpdateRole last changed it (absent: never).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_date: Option<Timestamp>,
     /// Policies attached to it.
     #[serde(default)]
     pub policies: Vec<AttachedPolicy>,
@@ -319,9 +343,24 @@ pub struct CustomPolicy {
     pub next_version: u32,
     /// When it was created.
     pub create_date: Timestamp,
+    /// When UpdatePolicyDescription last changed it (absent: never; a new version also
+    /// counts as an update, see [`CustomPolicy::update_date`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description_date: Option<Timestamp>,
 }
 
 impl CustomPolicy {
+    /// `UpdateDate`: the latest of its creation, its newest version and its last
+    /// description change.
+    pub fn update_date(&self) -> Timestamp {
+        let newest = self.versions.iter().map(|v| v.create_date).max();
+        [Some(self.create_date), newest, self.description_date]
+            .into_iter()
+            .flatten()
+            .max()
+            .unwrap_or(self.create_date)
+    }
+
     /// The document of the default version.
     pub fn default_document(&self) -> &str {
         self.versions

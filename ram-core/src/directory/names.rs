@@ -28,9 +28,108 @@ pub fn check_user_name(name: &str) -> Result<(), DirectoryError> {
     check(name, 64, "._-", "InvalidParameter.UserName", "UserName")
 }
 
+/// `NewUserName` of UpdateUser: the `UserName` rule, named after the parameter that broke it.
+pub fn check_new_user_name(name: &str) -> Result<(), DirectoryError> {
+    check(name, 64, "._-", "InvalidParameter.NewUserName", "NewUserName")
+}
+
 /// `GroupName`: 1–64 of `[A-Za-z0-9._-]`.
 pub fn check_group_name(name: &str) -> Result<(), DirectoryError> {
     check(name, 64, "._-", "InvalidParameter.GroupName", "GroupName")
+}
+
+/// `NewGroupName` of UpdateGroup: the `GroupName` rule.
+pub fn check_new_group_name(name: &str) -> Result<(), DirectoryError> {
+    check(name, 64, "._-", "InvalidParameter.NewGroupName", "NewGroupName")
+}
+
+/// Free text (`DisplayName`, `Comments`, `Description`): 1–`max` characters (Unicode
+/// scalar values, as the SDK docstrings count them). RAM documents no character set for
+/// these; control characters are refused here so a stored value cannot forge log lines or
+/// terminal output when it is printed.
+pub fn check_text(value: &str, max: usize, field: &'static str) -> Result<(), DirectoryError> {
+    let len = value.chars().count();
+    if !(1..=max).contains(&len) {
+        return Err(DirectoryError::invalid(
+            &format!("InvalidParameter.{field}"),
+            field,
+            format!("found {len} characters; {field} must be 1 to {max} characters"),
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(DirectoryError::invalid(
+            &format!("InvalidParameter.{field}"),
+            field,
+            format!(
+                "found {}; {field} must not contain control characters",
+                crate::json::quote(value)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `DisplayName`: 1–128 characters (SDK docstring).
+pub fn check_display_name(value: &str) -> Result<(), DirectoryError> {
+    check_text(value, 128, "DisplayName")
+}
+
+/// `Comments` of a user or group: 1–128 characters (SDK docstring).
+pub fn check_comments(value: &str) -> Result<(), DirectoryError> {
+    check_text(value, 128, "Comments")
+}
+
+/// `Description` of a role or custom policy: 1–1,024 characters (SDK docstring).
+pub fn check_description(value: &str) -> Result<(), DirectoryError> {
+    check_text(value, 1_024, "Description")
+}
+
+/// `MobilePhone`: `<country code>-<number>` (SDK docstring; RAM documents no lengths).
+/// Chosen here: the E.164 bounds, a 1–3 digit country code and at most 15 digits in all,
+/// with at least 4 digits of number.
+pub fn check_mobile_phone(value: &str) -> Result<(), DirectoryError> {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let ok = value.split_once('-').is_some_and(|(cc, number)| {
+        digits(cc) && digits(number) && cc.len() <= 3 && number.len() >= 4 && cc.len() + number.len() <= 15
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(DirectoryError::invalid(
+            "InvalidParameter.MobilePhone",
+            "MobilePhone",
+            format!(
+                "found {}; MobilePhone must be <country code>-<number>, e.g. 86-13800000000 (1 to 3 digits, '-', at least 4 digits, at most 15 digits in all)",
+                crate::json::quote(value)
+            ),
+        ))
+    }
+}
+
+/// `Email`: RAM documents no format. Chosen here: at most 254 characters (RFC 5321's
+/// path limit), one `@` with a non-empty local part and a domain of non-empty dot-separated
+/// labels, no spaces or control characters.
+pub fn check_email(value: &str) -> Result<(), DirectoryError> {
+    let ok = value.len() <= 254
+        && !value.chars().any(|c| c.is_whitespace() || c.is_control())
+        && value.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && domain.split('.').all(|l| !l.is_empty())
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(DirectoryError::invalid(
+            "InvalidParameter.Email",
+            "Email",
+            format!(
+                "found {}; Email must be an address like name@example.com (at most 254 characters, no spaces)",
+                crate::json::quote(value)
+            ),
+        ))
+    }
 }
 
 /// `RoleName`: 1–64 of `[A-Za-z0-9.-]`.
@@ -104,6 +203,72 @@ mod tests {
         assert!(check_account_id("12a").is_err());
         let e = check_user_name("bad name").unwrap_err();
         assert_eq!(e.code(), "InvalidParameter.UserName");
+        assert_eq!(
+            check_new_user_name("bad name").unwrap_err().code(),
+            "InvalidParameter.NewUserName"
+        );
+        assert_eq!(
+            check_new_group_name("").unwrap_err().code(),
+            "InvalidParameter.NewGroupName"
+        );
+    }
+
+    #[test]
+    fn text_rules() {
+        assert!(check_display_name("Alice Smith*").is_ok());
+        assert!(check_display_name(&"é".repeat(128)).is_ok());
+        assert!(check_display_name(&"é".repeat(129)).is_err());
+        assert!(check_display_name("").is_err());
+        let e = check_comments("line\nforged").unwrap_err();
+        assert_eq!(e.code(), "InvalidParameter.Comments");
+        assert!(e.to_string().contains("control characters"), "{e}");
+        assert!(check_comments(&"c".repeat(128)).is_ok());
+        assert!(check_comments(&"c".repeat(129)).is_err());
+        assert!(check_description(&"d".repeat(1_024)).is_ok());
+        assert_eq!(
+            check_description(&"d".repeat(1_025)).unwrap_err().code(),
+            "InvalidParameter.Description"
+        );
+    }
+
+    #[test]
+    fn phone_and_email_rules() {
+        for ok in ["86-13800000000", "1-5550100", "852-12345678"] {
+            assert!(check_mobile_phone(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "13800000000",
+            "86-",
+            "-1380000",
+            "8612-13800000",
+            "86-138 0000",
+            "86-1234567890123456",
+            "86-123",
+            "+86-13800000000",
+            "86-1-3800000",
+        ] {
+            assert_eq!(
+                check_mobile_phone(bad).unwrap_err().code(),
+                "InvalidParameter.MobilePhone",
+                "{bad}"
+            );
+        }
+        for ok in ["alice@example.com", "a.b+c@mail.example.cn"] {
+            assert!(check_email(ok).is_ok(), "{ok}");
+        }
+        let long = format!("{}@example.com", "a".repeat(250));
+        for bad in [
+            "alice",
+            "@example.com",
+            "alice@",
+            "alice@example",
+            "a@b@example.com",
+            "a lice@example.com",
+            "alice@example..com",
+            long.as_str(),
+        ] {
+            assert_eq!(check_email(bad).unwrap_err().code(), "InvalidParameter.Email", "{bad}");
+        }
     }
 
     #[test]

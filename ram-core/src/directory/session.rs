@@ -74,6 +74,10 @@ pub struct ConsoleSession {
     pub account_id: String,
     /// The RAM user.
     pub user_name: String,
+    /// The user's UserId, so a session never passes to another user who later takes the
+    /// name (UpdateUser renames). Absent in tokens issued before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
     /// When the login succeeded.
     pub login_time: Timestamp,
     /// When the session ends (`LoginSessionDuration` after the login).
@@ -170,11 +174,11 @@ impl Directory {
         if now >= session.expiration {
             return Err(SessionError::Expired(session.expiration));
         }
-        let profile = self
-            .users
-            .get(&session.user_name)
-            .and_then(|u| u.login_profile.as_ref())
-            .ok_or(SessionError::Revoked)?;
+        let user = self.users.get(&session.user_name).ok_or(SessionError::Revoked)?;
+        if session.user_id.as_ref().is_some_and(|id| *id != user.user_id) {
+            return Err(SessionError::Revoked);
+        }
+        let profile = user.login_profile.as_ref().ok_or(SessionError::Revoked)?;
         if profile.password_set_date > session.login_time {
             return Err(SessionError::Revoked);
         }
