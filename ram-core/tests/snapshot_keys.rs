@@ -163,3 +163,62 @@ fn keys_follow_a_renamed_user_both_ways() {
         Err(AuthError::ForeignAccessKey)
     );
 }
+
+/// A group rename rebuilds every member: their sets keep the group's policies, and later
+/// changes to the group under its new name reach them.
+#[test]
+fn members_follow_a_renamed_group() {
+    let auth = Authorizer::new(Directory::new("123456").unwrap());
+    let attach = |group: &str, detach: bool| {
+        let (target, policy_type, policy) = (
+            PolicyTarget::Group(group.into()),
+            Some(PolicyType::System),
+            "AliyunOSSReadOnlyAccess".to_owned(),
+        );
+        if detach {
+            Change::DetachPolicy {
+                target,
+                policy_type,
+                policy,
+            }
+        } else {
+            Change::AttachPolicy {
+                target,
+                policy_type,
+                policy,
+            }
+        }
+    };
+    auth.apply(&[
+        Change::CreateUser {
+            name: "alice".into(),
+            display_name: None,
+        },
+        key("alice", ALICE_KEY),
+        Change::CreateGroup { name: "dev".into() },
+        Change::AddUserToGroup {
+            group: "dev".into(),
+            user: "alice".into(),
+        },
+        attach("dev", false),
+    ])
+    .unwrap();
+    let ctx = RequestContext::new();
+    let req = Request::new("oss:GetObject", "acs:oss:*:123456:bucket/a", &ctx);
+    let alice = Caller::user_with_key("alice", ALICE_KEY);
+    assert_eq!(auth.check(&alice, &req), Ok(Decision::Allow));
+    auth.apply(&[Change::UpdateGroup {
+        name: "dev".into(),
+        new_name: Some("builders".into()),
+        comments: None,
+    }])
+    .unwrap();
+    assert_eq!(auth.check(&alice, &req), Ok(Decision::Allow));
+    assert_eq!(auth.check(&Caller::user("alice"), &req), Ok(Decision::Allow));
+    assert_eq!(
+        auth.apply(&[attach("dev", true)]).unwrap_err().code(),
+        "EntityNotExist.Group"
+    );
+    auth.apply(&[attach("builders", true)]).unwrap();
+    assert_eq!(auth.check(&alice, &req), Ok(Decision::ImplicitDeny));
+}

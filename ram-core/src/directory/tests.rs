@@ -231,3 +231,375 @@ fn access_key_use_is_recorded_and_never_moves_back() {
         "EntityNotExist.User.AccessKey"
     );
 }
+
+fn update_user(name: &str, new_name: Option<&str>) -> Change {
+    Change::UpdateUser {
+        name: name.into(),
+        new_name: new_name.map(Into::into),
+        display_name: None,
+        mobile_phone: None,
+        email: None,
+        comments: None,
+    }
+}
+
+fn fast_hash(password: &str) -> String {
+    hash_password_with(password, &PasswordPolicy::default(), Argon2Params::INSECURE_FAST).unwrap()
+}
+
+fn at(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+/// alice in group dev, with a key, a login profile and a bound MFA device.
+fn alice_with_everything() -> (Directory, String, String) {
+    let mut d = dir();
+    let t0 = at("2024-05-01T12:00:00Z");
+    let seed = mfa::new_seed().unwrap();
+    let serial = d.mfa_serial("phone");
+    let step = mfa::step_of(t0);
+    d.apply_at(
+        &[
+            user("alice"),
+            Change::CreateGroup { name: "dev".into() },
+            Change::AddUserToGroup {
+                group: "dev".into(),
+                user: "alice".into(),
+            },
+            Change::create_access_key("alice").unwrap(),
+            Change::CreateLoginProfile {
+                user: "alice".into(),
+                password_hash: fast_hash("correct horse battery"),
+                password_reset_required: false,
+                mfa_bind_required: false,
+            },
+            Change::CreateVirtualMfaDevice {
+                name: "phone".into(),
+                base32_string_seed: seed.clone(),
+            },
+            Change::BindMfaDevice {
+                user: "alice".into(),
+                serial: serial.clone(),
+                code1: mfa::code_for_step(&seed, step - 1).unwrap(),
+                code2: mfa::code_for_step(&seed, step).unwrap(),
+            },
+        ],
+        t0,
+    )
+    .unwrap();
+    let key = d.user("alice").unwrap().access_keys[0].access_key_id.clone();
+    (d, key, serial)
+}
+
+#[test]
+fn renaming_a_user_moves_every_reference_and_keeps_the_id() {
+    let (mut d, key, serial) = alice_with_everything();
+    let id = d.user("alice").unwrap().user_id.clone();
+    let t1 = at("2024-05-02T08:00:00Z");
+    let dirty = d.apply_at(&[update_user("alice", Some("alicia"))], t1).unwrap();
+    assert_eq!(dirty.users, ["alice".to_owned(), "alicia".to_owned()].into());
+    assert!(d.user("alice").is_none());
+    let u = d.user("alicia").unwrap();
+    assert_eq!((u.user_name.as_str(), u.user_id.as_str()), ("alicia", id.as_str()));
+    assert_eq!(u.groups, ["dev"]);
+    assert!(u.login_profile.is_some());
+    assert_eq!(u.mfa_device.as_deref(), Some(serial.as_str()));
+    assert_eq!(u.update_date, Some(t1));
+    assert_eq!(d.group("dev").unwrap().members, ["alicia"]);
+    assert_eq!(d.access_key(&key).unwrap().0.user_name, "alicia");
+    assert_eq!(d.mfa_device(&serial).unwrap().user_name.as_deref(), Some("alicia"));
+
+    // Everything follows: removal from the group, unbinding and a cascading delete leave
+    // nothing behind under either name.
+    d.apply(&[Change::DeleteUser {
+        name: "alicia".into(),
+        cascade: true,
+    }])
+    .unwrap();
+    assert!(d.group("dev").unwrap().members.is_empty());
+    assert!(d.access_key(&key).is_none());
+    assert_eq!(d.mfa_device(&serial).unwrap().user_name, None);
+}
+
+#[test]
+fn a_renamed_users_console_session_ends_and_does_not_pass_to_the_next_holder_of_the_name() {
+    // Users without MFA, so a login needs only the password.
+    let mut d = dir();
+    let t0 = at("2024-05-01T12:00:00Z");
+    d.apply_at(
+        &[
+            user("alice"),
+            user("zed"),
+            Change::CreateLoginProfile {
+                user: "alice".into(),
+                password_hash: fast_hash("alice password 1"),
+                password_reset_required: false,
+                mfa_bind_required: false,
+            },
+            Change::CreateLoginProfile {
+                user: "zed".into(),
+                password_hash: fast_hash("zed password 1"),
+                password_reset_required: false,
+                mfa_bind_required: false,
+            },
+        ],
+        t0,
+    )
+    .unwrap();
+    let t1 = at("2024-05-01T13:00:00Z");
+    let attempt = d.login("alice", "alice password 1", None, t1);
+    d.apply_at(&attempt.changes, t1).unwrap();
+    let token = attempt.outcome.unwrap().to_token(&d).unwrap();
+    assert_eq!(d.verify_console_session(&token, t1).unwrap().user_name, "alice");
+
+    // alice -> alicia, then zed (password set before the session began) takes "alice".
+    d.apply_at(
+        &[update_user("alice", Some("alicia")), update_user("zed", Some("alice"))],
+        t1,
+    )
+    .unwrap();
+    assert_eq!(d.verify_console_session(&token, t1).unwrap_err(), SessionError::Revoked);
+}
+
+#[test]
+fn renaming_a_user_is_refused_cleanly() {
+    let (mut d, _, _) = alice_with_everything();
+    d.apply(&[user("bob")]).unwrap();
+    let before = d.clone();
+    let cases = [
+        (update_user("alice", Some("bob")), "EntityAlreadyExists.User"),
+        (update_user("carol", Some("dave")), "EntityNotExist.User"),
+        (update_user("carol", None), "EntityNotExist.User"),
+        (update_user("alice", Some("bad name")), "InvalidParameter.NewUserName"),
+        (
+            update_user("alice", Some(&"a".repeat(65))),
+            "InvalidParameter.NewUserName",
+        ),
+        (update_user("alice", Some("")), "InvalidParameter.NewUserName"),
+    ];
+    for (change, code) in cases {
+        // Each after a change that would succeed: the batch leaves no trace.
+        let err = d.apply(&[user("eve"), change]).unwrap_err();
+        assert_eq!(err.code(), code);
+        assert_eq!(d, before);
+    }
+    // The same name is no rename.
+    let dirty = d.apply(&[update_user("alice", Some("alice"))]).unwrap();
+    assert!(dirty.users.is_empty());
+    assert!(d.user("alice").is_some());
+}
+
+#[test]
+fn updating_user_fields_validates_each() {
+    let mut d = dir();
+    d.apply(&[user("alice")]).unwrap();
+    let fields =
+        |display: Option<&str>, phone: Option<&str>, email: Option<&str>, comments: Option<&str>| Change::UpdateUser {
+            name: "alice".into(),
+            new_name: None,
+            display_name: display.map(Into::into),
+            mobile_phone: phone.map(Into::into),
+            email: email.map(Into::into),
+            comments: comments.map(Into::into),
+        };
+    let dirty = d
+        .apply(&[fields(
+            Some("Alice"),
+            Some("86-13800000000"),
+            Some("alice@example.com"),
+            Some("on call"),
+        )])
+        .unwrap();
+    assert!(dirty.is_empty(), "descriptive fields decide nothing");
+    let u = d.user("alice").unwrap();
+    assert_eq!(u.display_name.as_deref(), Some("Alice"));
+    assert_eq!(u.mobile_phone.as_deref(), Some("86-13800000000"));
+    assert_eq!(u.email.as_deref(), Some("alice@example.com"));
+    assert_eq!(u.comments.as_deref(), Some("on call"));
+    // Fields not given stay.
+    d.apply(&[fields(None, None, None, Some("off call"))]).unwrap();
+    let u = d.user("alice").unwrap();
+    assert_eq!(u.email.as_deref(), Some("alice@example.com"));
+    assert_eq!(u.comments.as_deref(), Some("off call"));
+
+    let before = d.clone();
+    let long = "x".repeat(129);
+    for (change, code) in [
+        (fields(Some(&long), None, None, None), "InvalidParameter.DisplayName"),
+        (
+            fields(None, Some("13800000000"), None, None),
+            "InvalidParameter.MobilePhone",
+        ),
+        (fields(None, None, Some("alice"), None), "InvalidParameter.Email"),
+        (fields(None, None, None, Some(&long)), "InvalidParameter.Comments"),
+        (
+            fields(None, None, None, Some("a\u{1b}[2J")),
+            "InvalidParameter.Comments",
+        ),
+    ] {
+        let err = d.apply(&[change]).unwrap_err();
+        assert_eq!(err.code(), code);
+        assert_eq!(d, before);
+    }
+    let err = d
+        .apply(&[Change::CreateUser {
+            name: "bob".into(),
+            display_name: Some(long.clone()),
+        }])
+        .unwrap_err();
+    assert_eq!(err.code(), "InvalidParameter.DisplayName");
+}
+
+#[test]
+fn renaming_a_group_moves_every_membership() {
+    let mut d = dir();
+    d.apply(&[
+        user("alice"),
+        user("bob"),
+        Change::CreateGroup { name: "dev".into() },
+        Change::CreateGroup { name: "ops".into() },
+        Change::AddUserToGroup {
+            group: "dev".into(),
+            user: "alice".into(),
+        },
+        Change::AddUserToGroup {
+            group: "dev".into(),
+            user: "bob".into(),
+        },
+        Change::AddUserToGroup {
+            group: "ops".into(),
+            user: "bob".into(),
+        },
+    ])
+    .unwrap();
+    let id = d.group("dev").unwrap().group_id.clone();
+    let rename = |from: &str, to: &str| Change::UpdateGroup {
+        name: from.into(),
+        new_name: Some(to.into()),
+        comments: None,
+    };
+    let dirty = d.apply(&[rename("dev", "builders")]).unwrap();
+    assert_eq!(dirty.groups, ["builders".to_owned(), "dev".to_owned()].into());
+    assert_eq!(dirty.users, ["alice".to_owned(), "bob".to_owned()].into());
+    assert!(d.group("dev").is_none());
+    let g = d.group("builders").unwrap();
+    assert_eq!((g.group_name.as_str(), g.group_id.as_str()), ("builders", id.as_str()));
+    assert_eq!(g.members, ["alice", "bob"]);
+    assert_eq!(d.user("alice").unwrap().groups, ["builders"]);
+    assert_eq!(d.user("bob").unwrap().groups, ["builders", "ops"]);
+
+    let before = d.clone();
+    for (change, code) in [
+        (rename("builders", "ops"), "EntityAlreadyExists.Group"),
+        (rename("dev", "x"), "EntityNotExist.Group"),
+        (rename("builders", "no/slash"), "InvalidParameter.NewGroupName"),
+        (
+            Change::UpdateGroup {
+                name: "builders".into(),
+                new_name: None,
+                comments: Some("c".repeat(129)),
+            },
+            "InvalidParameter.Comments",
+        ),
+    ] {
+        assert_eq!(d.apply(&[change]).unwrap_err().code(), code);
+        assert_eq!(d, before);
+    }
+    d.apply(&[Change::UpdateGroup {
+        name: "builders".into(),
+        new_name: None,
+        comments: Some("builds things".into()),
+    }])
+    .unwrap();
+    assert_eq!(d.group("builders").unwrap().comments.as_deref(), Some("builds things"));
+}
+
+#[test]
+fn role_and_policy_descriptions() {
+    let mut d = dir();
+    let trust = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::123456789012:root"]}}]}"#;
+    let doc = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"oss:Get*","Resource":"*"}]}"#;
+    d.apply(&[
+        Change::CreateRole {
+            name: "reader".into(),
+            trust_policy: trust.into(),
+            max_session_duration: None,
+        },
+        Change::SetRoleDescription {
+            name: "reader".into(),
+            description: "reads".into(),
+        },
+        Change::CreatePolicy {
+            name: "ReadOss".into(),
+            document: doc.into(),
+            description: String::new(),
+        },
+    ])
+    .unwrap();
+    assert_eq!(d.role("reader").unwrap().description.as_deref(), Some("reads"));
+    let t1 = at("2030-01-01T00:00:00Z");
+    let dirty = d
+        .apply_at(
+            &[Change::UpdatePolicyDescription {
+                name: "ReadOss".into(),
+                description: "reads objects".into(),
+            }],
+            t1,
+        )
+        .unwrap();
+    assert!(dirty.is_empty(), "a description decides nothing");
+    let p = d.custom_policy("ReadOss").unwrap();
+    assert_eq!(p.description, "reads objects");
+    assert_eq!(p.update_date(), t1);
+    // Empty clears.
+    d.apply(&[Change::UpdatePolicyDescription {
+        name: "ReadOss".into(),
+        description: String::new(),
+    }])
+    .unwrap();
+    assert_eq!(d.custom_policy("ReadOss").unwrap().description, "");
+
+    let before = d.clone();
+    let long = "d".repeat(1_025);
+    for (change, code) in [
+        (
+            Change::UpdatePolicyDescription {
+                name: "ReadOss".into(),
+                description: long.clone(),
+            },
+            "InvalidParameter.Description",
+        ),
+        (
+            Change::UpdatePolicyDescription {
+                name: "ReadOnlyAccess".into(),
+                description: "mine now".into(),
+            },
+            "EntityNotExist.Policy",
+        ),
+        (
+            Change::SetRoleDescription {
+                name: "reader".into(),
+                description: long.clone(),
+            },
+            "InvalidParameter.Description",
+        ),
+        (
+            Change::SetRoleDescription {
+                name: "writer".into(),
+                description: "x".into(),
+            },
+            "EntityNotExist.Role",
+        ),
+        (
+            Change::CreatePolicy {
+                name: "Other".into(),
+                document: doc.into(),
+                description: long.clone(),
+            },
+            "InvalidParameter.Description",
+        ),
+    ] {
+        assert_eq!(d.apply(&[change]).unwrap_err().code(), code);
+        assert_eq!(d, before);
+    }
+}
