@@ -18,6 +18,7 @@ type R = Result<Map<String, Value>, HandlerError>;
 pub const ACTIONS: &[&str] = &[
     "CreateUser",
     "GetUser",
+    "UpdateUser",
     "DeleteUser",
     "ListUsers",
     "CreateLoginProfile",
@@ -38,6 +39,7 @@ pub const ACTIONS: &[&str] = &[
     "GetUserMFAInfo",
     "CreateGroup",
     "GetGroup",
+    "UpdateGroup",
     "DeleteGroup",
     "ListGroups",
     "AddUserToGroup",
@@ -53,6 +55,7 @@ pub const ACTIONS: &[&str] = &[
     "GetPolicy",
     "DeletePolicy",
     "ListPolicies",
+    "UpdatePolicyDescription",
     "CreatePolicyVersion",
     "GetPolicyVersion",
     "DeletePolicyVersion",
@@ -88,6 +91,10 @@ fn route(ctx: &Ctx<'_>, action: &str) -> Result<Option<Map<String, Value>>, Hand
     Ok(Some(match action {
         "CreateUser" => create_user(ctx, p.req("UserName")?)?,
         "GetUser" => get_user(ctx, p.req("UserName")?)?,
+        "UpdateUser" => {
+            let name = p.req("UserName")?;
+            update_user(ctx, name, p.get("NewUserName").unwrap_or(name))?
+        }
         "DeleteUser" => delete_user(ctx, p.req("UserName")?)?,
         "ListUsers" => list_users(ctx)?,
         "CreateLoginProfile" => create_login_profile(ctx, p.req("UserName")?)?,
@@ -114,6 +121,10 @@ fn route(ctx: &Ctx<'_>, action: &str) -> Result<Option<Map<String, Value>>, Hand
         "GetUserMFAInfo" => get_user_mfa_info(ctx, p.req("UserName")?)?,
         "CreateGroup" => create_group(ctx, p.req("GroupName")?)?,
         "GetGroup" => get_group(ctx, p.req("GroupName")?)?,
+        "UpdateGroup" => {
+            let name = p.req("GroupName")?;
+            update_group(ctx, name, p.get("NewGroupName").unwrap_or(name))?
+        }
         "DeleteGroup" => delete_group(ctx, p.req("GroupName")?)?,
         "ListGroups" => list_groups(ctx)?,
         "AddUserToGroup" => add_user_to_group(ctx, p.req("GroupName")?, p.req("UserName")?)?,
@@ -133,6 +144,7 @@ fn route(ctx: &Ctx<'_>, action: &str) -> Result<Option<Map<String, Value>>, Hand
         }
         "DeletePolicy" => delete_policy(ctx, p.req("PolicyName")?)?,
         "ListPolicies" => list_policies(ctx)?,
+        "UpdatePolicyDescription" => update_policy_description(ctx, p.req("PolicyName")?)?,
         "CreatePolicyVersion" => create_policy_version(ctx, p.req("PolicyName")?)?,
         "GetPolicyVersion" => {
             let name = p.req("PolicyName")?;
@@ -311,32 +323,64 @@ fn account_arn<'a>(ctx: &'a Ctx<'_>) -> RamArn<'a> {
 
 #[require(action = "ram:CreateUser", resource = arn(ctx, "user", name))]
 fn create_user(ctx: &Ctx<'_>, name: &str) -> R {
-    let display_name = ctx.params().get("DisplayName").map(str::to_owned);
-    commit(
-        ctx,
-        &[Change::CreateUser {
+    let p = ctx.params();
+    let owned = |key: &str| p.get(key).map(str::to_owned);
+    let mut changes = vec![Change::CreateUser {
+        name: name.to_owned(),
+        display_name: owned("DisplayName"),
+    }];
+    let (mobile_phone, email, comments) = (owned("MobilePhone"), owned("Email"), owned("Comments"));
+    // The other fields in the same batch: a bad one refuses the user too.
+    if mobile_phone.is_some() || email.is_some() || comments.is_some() {
+        changes.push(Change::UpdateUser {
             name: name.to_owned(),
-            display_name,
-        }],
-    )?;
+            new_name: None,
+            display_name: None,
+            mobile_phone,
+            email,
+            comments,
+        });
+    }
+    commit(ctx, &changes)?;
+    let mut v = user_view(ctx, name)?;
+    v.remove("UpdateDate");
+    v.remove("LastLoginDate");
+    Ok(obj([("User", Value::Object(v))]))
+}
+
+fn user_view(ctx: &Ctx<'_>, name: &str) -> Result<Map<String, Value>, HandlerError> {
     let snapshot = ctx.app().authorizer().snapshot();
     let user = snapshot.directory().user(name).ok_or_else(|| not_exist("User", name))?;
-    let mut v = views::user(user);
-    if let Some(m) = v.as_object_mut() {
-        m.remove("UpdateDate");
-        m.remove("LastLoginDate");
-        for key in ["MobilePhone", "Email", "Comments"] {
-            m.insert(key.into(), json!(ctx.params().get(key).unwrap_or("")));
-        }
-    }
-    Ok(obj([("User", v)]))
+    Ok(views::user(user))
 }
 
 #[require(action = "ram:GetUser", resource = arn(ctx, "user", name))]
 fn get_user(ctx: &Ctx<'_>, name: &str) -> R {
-    let snapshot = ctx.app().authorizer().snapshot();
-    let user = snapshot.directory().user(name).ok_or_else(|| not_exist("User", name))?;
-    Ok(obj([("User", views::user(user))]))
+    Ok(obj([("User", Value::Object(user_view(ctx, name)?))]))
+}
+
+/// UpdateUser. A rename needs the action on the new name too (`new_name` is `name` when
+/// there is none), so a grant scoped to some user names cannot move a user out of or into
+/// that scope (what IAM requires; RAM documents nothing either way).
+#[require(action = "ram:UpdateUser", resource = arn(ctx, "user", name))]
+#[require(action = "ram:UpdateUser", resource = arn(ctx, "user", new_name))]
+fn update_user(ctx: &Ctx<'_>, name: &str, new_name: &str) -> R {
+    let p = ctx.params();
+    let owned = |key: &str| p.get(key).map(str::to_owned);
+    commit(
+        ctx,
+        &[Change::UpdateUser {
+            name: name.to_owned(),
+            new_name: owned("NewUserName"),
+            display_name: owned("NewDisplayName"),
+            mobile_phone: owned("NewMobilePhone"),
+            email: owned("NewEmail"),
+            comments: owned("NewComments"),
+        }],
+    )?;
+    let mut v = user_view(ctx, new_name)?;
+    v.remove("LastLoginDate");
+    Ok(obj([("User", Value::Object(v))]))
 }
 
 #[require(action = "ram:DeleteUser", resource = arn(ctx, "user", name))]
@@ -357,7 +401,7 @@ fn list_users(ctx: &Ctx<'_>) -> R {
     let items = snapshot
         .directory()
         .users()
-        .map(|u| (u.user_name.clone(), views::user(u)))
+        .map(|u| (u.user_name.clone(), Value::Object(views::user(u))))
         .collect();
     let mut out = Map::new();
     let users = page(ctx, items, 1000, &mut out)?;
@@ -581,7 +625,7 @@ fn list_mfa_devices(ctx: &Ctx<'_>) -> R {
             if let Some(u) = d.user_name.as_deref().and_then(|n| dir.user(n)) {
                 m.insert(
                     "User".into(),
-                    json!({"UserId": u.user_id, "UserName": u.user_name, "DisplayName": u.display_name.as_deref().unwrap_or("")}),
+                    json!({"UserId": u.user_id, "UserName": u.user_name, "DisplayName": views::text(&u.display_name)}),
                 );
             }
             Value::Object(m)
@@ -651,8 +695,32 @@ fn get_user_mfa_info(ctx: &Ctx<'_>, name: &str) -> R {
 
 #[require(action = "ram:CreateGroup", resource = arn(ctx, "group", name))]
 fn create_group(ctx: &Ctx<'_>, name: &str) -> R {
-    commit(ctx, &[Change::CreateGroup { name: name.to_owned() }])?;
+    let mut changes = vec![Change::CreateGroup { name: name.to_owned() }];
+    if let Some(comments) = ctx.params().get("Comments") {
+        changes.push(Change::UpdateGroup {
+            name: name.to_owned(),
+            new_name: None,
+            comments: Some(comments.to_owned()),
+        });
+    }
+    commit(ctx, &changes)?;
     get_group_view(ctx, name)
+}
+
+/// UpdateGroup; a rename needs the action on the new name too, as for UpdateUser.
+#[require(action = "ram:UpdateGroup", resource = arn(ctx, "group", name))]
+#[require(action = "ram:UpdateGroup", resource = arn(ctx, "group", new_name))]
+fn update_group(ctx: &Ctx<'_>, name: &str, new_name: &str) -> R {
+    let p = ctx.params();
+    commit(
+        ctx,
+        &[Change::UpdateGroup {
+            name: name.to_owned(),
+            new_name: p.get("NewGroupName").map(str::to_owned),
+            comments: p.get("NewComments").map(str::to_owned),
+        }],
+    )?;
+    get_group_view(ctx, new_name)
 }
 
 fn get_group_view(ctx: &Ctx<'_>, name: &str) -> R {
@@ -724,7 +792,7 @@ fn list_groups_for_user(ctx: &Ctx<'_>, name: &str) -> R {
         .groups
         .iter()
         .filter_map(|g| dir.group(g))
-        .map(|g| json!({"GroupName": g.group_name, "Comments": "", "JoinDate": date(g.create_date)}))
+        .map(|g| json!({"GroupName": g.group_name, "Comments": views::text(&g.comments), "JoinDate": date(g.create_date)}))
         .collect();
     let (k, v) = wrapped("Groups", "Group", groups);
     Ok([(k, v)].into_iter().collect())
@@ -742,7 +810,7 @@ fn list_users_for_group(ctx: &Ctx<'_>, name: &str) -> R {
         .map(|u| {
             (
                 u.user_name.clone(),
-                json!({"UserName": u.user_name, "DisplayName": u.display_name.as_deref().unwrap_or(""), "JoinDate": date(group.create_date)}),
+                json!({"UserName": u.user_name, "DisplayName": views::text(&u.display_name), "JoinDate": date(group.create_date)}),
             )
         })
         .collect();
@@ -756,6 +824,13 @@ fn list_users_for_group(ctx: &Ctx<'_>, name: &str) -> R {
 
 // ---- roles ---------------------------------------------------------------------------
 
+fn role_description(name: &str, description: Option<&str>) -> Option<Change> {
+    description.map(|d| Change::SetRoleDescription {
+        name: name.to_owned(),
+        description: d.to_owned(),
+    })
+}
+
 fn role_view(ctx: &Ctx<'_>, name: &str) -> R {
     let snapshot = ctx.app().authorizer().snapshot();
     let role = snapshot.directory().role(name).ok_or_else(|| not_exist("Role", name))?;
@@ -765,14 +840,13 @@ fn role_view(ctx: &Ctx<'_>, name: &str) -> R {
 #[require(action = "ram:CreateRole", resource = arn(ctx, "role", name))]
 fn create_role(ctx: &Ctx<'_>, name: &str) -> R {
     let p = ctx.params();
-    commit(
-        ctx,
-        &[Change::CreateRole {
-            name: name.to_owned(),
-            trust_policy: p.req("AssumeRolePolicyDocument")?.to_owned(),
-            max_session_duration: p.u32("MaxSessionDuration")?,
-        }],
-    )?;
+    let mut changes = vec![Change::CreateRole {
+        name: name.to_owned(),
+        trust_policy: p.req("AssumeRolePolicyDocument")?.to_owned(),
+        max_session_duration: p.u32("MaxSessionDuration")?,
+    }];
+    changes.extend(role_description(name, p.get("Description")));
+    commit(ctx, &changes)?;
     role_view(ctx, name)
 }
 
@@ -784,14 +858,13 @@ fn get_role(ctx: &Ctx<'_>, name: &str) -> R {
 #[require(action = "ram:UpdateRole", resource = arn(ctx, "role", name))]
 fn update_role(ctx: &Ctx<'_>, name: &str) -> R {
     let p = ctx.params();
-    commit(
-        ctx,
-        &[Change::UpdateRole {
-            name: name.to_owned(),
-            trust_policy: p.get("NewAssumeRolePolicyDocument").map(str::to_owned),
-            max_session_duration: p.u32("NewMaxSessionDuration")?,
-        }],
-    )?;
+    let mut changes = vec![Change::UpdateRole {
+        name: name.to_owned(),
+        trust_policy: p.get("NewAssumeRolePolicyDocument").map(str::to_owned),
+        max_session_duration: p.u32("NewMaxSessionDuration")?,
+    }];
+    changes.extend(role_description(name, p.get("NewDescription")));
+    commit(ctx, &changes)?;
     role_view(ctx, name)
 }
 
@@ -916,6 +989,28 @@ fn list_policies(ctx: &Ctx<'_>) -> R {
     let (k, v) = wrapped("Policies", "Policy", policies);
     out.insert(k, v);
     Ok(out)
+}
+
+/// UpdatePolicyDescription: custom policies only (system ones are read-only, so a system
+/// policy's name is `EntityNotExist.Policy` here, as for the other writes). An absent or
+/// empty NewDescription clears the description.
+#[require(action = "ram:UpdatePolicyDescription", resource = arn(ctx, "policy", name))]
+fn update_policy_description(ctx: &Ctx<'_>, name: &str) -> R {
+    commit(
+        ctx,
+        &[Change::UpdatePolicyDescription {
+            name: name.to_owned(),
+            description: ctx.params().get("NewDescription").unwrap_or("").to_owned(),
+        }],
+    )?;
+    let snapshot = ctx.app().authorizer().snapshot();
+    let dir = snapshot.directory();
+    let policy = dir.custom_policy(name).ok_or_else(|| not_exist("Policy", name))?;
+    let mut v = views::custom_policy(dir, policy);
+    if let Some(m) = v.as_object_mut() {
+        m.remove("AttachmentCount");
+    }
+    Ok(obj([("Policy", v)]))
 }
 
 #[require(action = "ram:CreatePolicyVersion", resource = arn(ctx, "policy", name))]
@@ -1165,15 +1260,18 @@ fn list_entities_for_policy(ctx: &Ctx<'_>, t: PolicyRef<'_>, name: &str) -> R {
     };
     let users = dir
         .users()
-        .filter_map(|u| find(&u.policies).map(|d| json!({"UserId": u.user_id, "UserName": u.user_name, "DisplayName": u.display_name.as_deref().unwrap_or(""), "AttachDate": d})))
+        .filter_map(|u| find(&u.policies).map(|d| json!({"UserId": u.user_id, "UserName": u.user_name, "DisplayName": views::text(&u.display_name), "AttachDate": d})))
         .collect();
     let groups = dir
         .groups()
-        .filter_map(|g| find(&g.policies).map(|d| json!({"GroupName": g.group_name, "Comments": "", "AttachDate": d})))
+        .filter_map(|g| {
+            find(&g.policies)
+                .map(|d| json!({"GroupName": g.group_name, "Comments": views::text(&g.comments), "AttachDate": d}))
+        })
         .collect();
     let roles = dir
         .roles()
-        .filter_map(|r| find(&r.policies).map(|d| json!({"RoleId": r.role_id, "RoleName": r.role_name, "Arn": r.arn, "Description": "", "AttachDate": d})))
+        .filter_map(|r| find(&r.policies).map(|d| json!({"RoleId": r.role_id, "RoleName": r.role_name, "Arn": r.arn, "Description": views::text(&r.description), "AttachDate": d})))
         .collect();
     Ok([
         wrapped("Users", "User", users),

@@ -22,27 +22,36 @@ pub fn wrapped(outer: &str, inner: &str, items: Vec<Value>) -> (String, Value) {
     (outer.to_owned(), json!({ inner: items }))
 }
 
-pub fn user(u: &User) -> Value {
+/// An optional text field as RAM shows an unset one: empty.
+pub fn text(value: &Option<String>) -> &str {
+    value.as_deref().unwrap_or("")
+}
+
+/// A user as GetUser shows it (CreateUser and UpdateUser drop what they do not return).
+pub fn user(u: &User) -> Map<String, Value> {
     let mut m = obj([
         ("UserId", json!(u.user_id)),
         ("UserName", json!(u.user_name)),
-        ("DisplayName", json!(u.display_name.as_deref().unwrap_or(""))),
+        ("DisplayName", json!(text(&u.display_name))),
+        ("MobilePhone", json!(text(&u.mobile_phone))),
+        ("Email", json!(text(&u.email))),
+        ("Comments", json!(text(&u.comments))),
         ("CreateDate", json!(date(u.create_date))),
-        ("UpdateDate", json!(date(u.create_date))),
+        ("UpdateDate", json!(date(u.update_date.unwrap_or(u.create_date)))),
     ]);
     if let Some(t) = u.last_login_date {
         m.insert("LastLoginDate".into(), json!(date(t)));
     }
-    Value::Object(m)
+    m
 }
 
 pub fn group(g: &Group) -> Value {
     json!({
         "GroupId": g.group_id,
         "GroupName": g.group_name,
-        "Comments": "",
+        "Comments": text(&g.comments),
         "CreateDate": date(g.create_date),
-        "UpdateDate": date(g.create_date),
+        "UpdateDate": date(g.update_date.unwrap_or(g.create_date)),
     })
 }
 
@@ -51,11 +60,11 @@ pub fn role(r: &Role) -> Value {
         "RoleId": r.role_id,
         "RoleName": r.role_name,
         "Arn": r.arn,
-        "Description": "",
+        "Description": text(&r.description),
         "AssumeRolePolicyDocument": r.assume_role_policy_document,
         "MaxSessionDuration": r.max_session_duration,
         "CreateDate": date(r.create_date),
-        "UpdateDate": date(r.create_date),
+        "UpdateDate": date(r.update_date.unwrap_or(r.create_date)),
         "IsServiceLinkedRole": false,
     })
 }
@@ -85,7 +94,7 @@ pub fn attachment_count(dir: &Directory, policy_type: PolicyType, name: &str) ->
 }
 
 pub fn custom_policy(dir: &Directory, p: &CustomPolicy) -> Value {
-    let updated = p.versions.iter().map(|v| v.create_date).max().unwrap_or(p.create_date);
+    let updated = p.update_date();
     json!({
         "PolicyName": p.policy_name,
         "PolicyType": "Custom",

@@ -423,9 +423,21 @@ async fn the_lock_is_held_while_serving() {
 #[tokio::test(flavor = "current_thread")]
 async fn every_action_survives_odd_parameters() {
     let (addr, _) = start(Enforcement::Strict).await;
-    const NAMES: [&str; 24] = [
+    const NAMES: [&str; 36] = [
         "UserName",
+        "NewUserName",
         "GroupName",
+        "NewGroupName",
+        "DisplayName",
+        "NewDisplayName",
+        "MobilePhone",
+        "NewMobilePhone",
+        "Email",
+        "NewEmail",
+        "Comments",
+        "NewComments",
+        "Description",
+        "NewDescription",
         "RoleName",
         "PolicyName",
         "PolicyType",
@@ -471,6 +483,8 @@ async fn every_action_survives_odd_parameters() {
                 "PolicyName",
                 "PolicyDocument",
                 "Password",
+                "NewComments",
+                "NewDescription",
             ]
             .iter()
             .map(|n| (*n, huge.as_str()))
@@ -492,4 +506,540 @@ async fn every_action_survives_odd_parameters() {
         }
     }
     ok(&v3(addr, ADMIN, STS, "GetCallerIdentity", &[]).await);
+}
+
+fn names<'a>(list: &'a Value, inner: &str, field: &str) -> Vec<&'a str> {
+    list[inner]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v[field].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn update_user_renames_and_stores_fields() {
+    let (addr, path) = start(Enforcement::Strict).await;
+    let r = v3(
+        addr,
+        ADMIN,
+        RAM,
+        "CreateUser",
+        &[
+            ("UserName", "carol"),
+            ("DisplayName", "Carol C"),
+            ("MobilePhone", "86-13800000000"),
+            ("Email", "carol@example.com"),
+            ("Comments", "first"),
+        ],
+    )
+    .await;
+    let user = &ok(&r)["User"];
+    assert_eq!(user["MobilePhone"], "86-13800000000");
+    assert_eq!(user["Email"], "carol@example.com");
+    assert_eq!(user["Comments"], "first");
+    let id = user["UserId"].clone();
+    ok(&v3(addr, ADMIN, RAM, "CreateGroup", &[("GroupName", "dev")]).await);
+    ok(&v3(
+        addr,
+        ADMIN,
+        RAM,
+        "AddUserToGroup",
+        &[("GroupName", "dev"), ("UserName", "carol")],
+    )
+    .await);
+    let key = ok(&v3(addr, ADMIN, RAM, "CreateAccessKey", &[("UserName", "carol")]).await)["AccessKey"].clone();
+    let carol = (
+        key["AccessKeyId"].as_str().unwrap(),
+        key["AccessKeySecret"].as_str().unwrap(),
+    );
+    ok(&v3(
+        addr,
+        ADMIN,
+        RAM,
+        "AttachPolicyToUser",
+        &[
+            ("PolicyType", "System"),
+            ("PolicyName", "ReadOnlyAccess"),
+            ("UserName", "carol"),
+        ],
+    )
+    .await);
+
+    let r = v3(
+        addr,
+        ADMIN,
+        RAM,
+        "UpdateUser",
+        &[
+            ("UserName", "carol"),
+            ("NewUserName", "caroline"),
+            ("NewDisplayName", "Caroline"),
+            ("NewEmail", "caroline@example.com"),
+            ("NewComments", "renamed"),
+        ],
+    )
+    .await;
+    let user = &ok(&r)["User"];
+    assert_eq!(user["UserName"], "caroline");
+    assert_eq!(user["UserId"], id);
+    assert_eq!(user["DisplayName"], "Caroline");
+    assert_eq!(user["MobilePhone"], "86-13800000000", "unchanged when not given");
+    assert_eq!(user["Email"], "caroline@example.com");
+    assert_eq!(user["Comments"], "renamed");
+    assert!(user["UpdateDate"].is_string() && user["CreateDate"].is_string());
+    // Persisted before the response.
+    let stored = FileStore::read(&path).unwrap().directory;
+    assert!(stored.user("carol").is_none());
+    assert_eq!(stored.user("caroline").unwrap().groups, ["dev"]);
+
+    // Get and List show the stored fields; memberships followed.
+    let r = v3(addr, ADMIN, RAM, "GetUser", &[("UserName", "caroline")]).await;
+    assert_eq!(ok(&r)["User"]["Email"], "caroline@example.com");
+    err(
+        &v3(addr, ADMIN, RAM, "GetUser", &[("UserName", "carol")]).await,
+        404,
+        "EntityNotExist.User",
+    );
+    let r = v3(addr, ADMIN, RAM, "ListUsers", &[]).await;
+    let listed = ok(&r)["Users"]["User"].as_array().unwrap().clone();
+    let c = listed.iter().find(|u| u["UserName"] == "caroline").unwrap();
+    assert_eq!(
+        (c["Comments"].as_str(), c["MobilePhone"].as_str()),
+        (Some("renamed"), Some("86-13800000000"))
+    );
+    let r = v3(addr, ADMIN, RAM, "ListUsersForGroup", &[("GroupName", "dev")]).await;
+    assert_eq!(names(&ok(&r)["Users"], "User", "UserName"), ["caroline"]);
+
+    // Her key signs requests under the new name, with her permissions.
+    let r = v3(addr, carol, STS, "GetCallerIdentity", &[]).await;
+    assert_eq!(ok(&r)["Arn"], format!("acs:ram::{ACCOUNT}:user/caroline"));
+    ok(&v3(addr, carol, RAM, "GetUser", &[("UserName", "bob")]).await);
+
+    // Errors: unknown user, taken name, invalid values; nothing changes.
+    err(
+        &v3(
+            addr,
+            ADMIN,
+            RAM,
+            "UpdateUser",
+            &[("UserName", "ghost"), ("NewComments", "x")],
+        )
+        .await,
+        404,
+        "EntityNotExist.User",
+    );
+    err(
+        &v3(
+            addr,
+            ADMIN,
+            RAM,
+            "UpdateUser",
+            &[("UserName", "caroline"), ("NewUserName", "bob")],
+        )
+        .await,
+        409,
+        "EntityAlreadyExists.User",
+    );
+    for (param, value, code) in [
+        ("NewUserName", "no spaces", "InvalidParameter.NewUserName"),
+        ("NewDisplayName", &"d".repeat(129)[..], "InvalidParameter.DisplayName"),
+        ("NewMobilePhone", "13800000000", "InvalidParameter.MobilePhone"),
+        ("NewEmail", "not-an-address", "InvalidParameter.Email"),
+        ("NewComments", &"c".repeat(129)[..], "InvalidParameter.Comments"),
+    ] {
+        let r = v3(
+            addr,
+            ADMIN,
+            RAM,
+            "UpdateUser",
+            &[("UserName", "caroline"), (param, value)],
+        )
+        .await;
+        err(&r, 400, code);
+    }
+    err(
+        &v3(
+            addr,
+            ADMIN,
+            RAM,
+            "CreateUser",
+            &[("UserName", "dave"), ("Email", "dave")],
+        )
+        .await,
+        400,
+        "InvalidParameter.Email",
+    );
+    err(&v3(addr, ADMIN, RAM, "UpdateUser", &[]).await, 400, "MissingUserName");
+    let after = FileStore::read(&path).unwrap().directory;
+    assert!(after.user("dave").is_none(), "a refused field refuses the user");
+    let fields = |d: &Directory| {
+        let u = d.user("caroline").unwrap();
+        (
+            u.display_name.clone(),
+            u.mobile_phone.clone(),
+            u.email.clone(),
+            u.comments.clone(),
+            u.update_date,
+        )
+    };
+    assert_eq!(fields(&after), fields(&stored), "refused updates change nothing");
+
+    // bob may update only himself: renaming himself to another name needs that name too.
+    let own = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"ram:UpdateUser","Resource":"acs:ram:*:*:user/bob"}]}"#;
+    ok(&v3(
+        addr,
+        ADMIN,
+        RAM,
+        "CreatePolicy",
+        &[("PolicyName", "self"), ("PolicyDocument", own)],
+    )
+    .await);
+    ok(&v3(
+        addr,
+        ADMIN,
+        RAM,
+        "AttachPolicyToUser",
+        &[("PolicyType", "Custom"), ("PolicyName", "self"), ("UserName", "bob")],
+    )
+    .await);
+    ok(&v3(
+        addr,
+        BOB,
+        RAM,
+        "UpdateUser",
+        &[("UserName", "bob"), ("NewComments", "me")],
+    )
+    .await);
+    let r = v3(
+        addr,
+        BOB,
+        RAM,
+        "UpdateUser",
+        &[("UserName", "bob"), ("NewUserName", "root")],
+    )
+    .await;
+    err(&r, 403, "NoPermission");
+    assert_eq!(r.1["AccessDeniedDetail"]["AuthAction"], "ram:UpdateUser");
+    err(
+        &v3(
+            addr,
+            BOB,
+            RAM,
+            "UpdateUser",
+            &[("UserName", "caroline"), ("NewComments", "x")],
+        )
+        .await,
+        403,
+        "NoPermission",
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn update_group_renames_and_members_keep_its_policies() {
+    let (addr, _) = start(Enforcement::Strict).await;
+    let r = v3(
+        addr,
+        ADMIN,
+        RAM,
+        "CreateGroup",
+        &[("GroupName", "dev"), ("Comments", "developers")],
+    )
+    .await;
+    assert_eq!(ok(&r)["Group"]["Comments"], "developers");
+    ok(&v3(addr, ADMIN, RAM, "CreateGroup", &[("GroupName", "ops")]).await);
+    ok(&v3(
+        addr,
+        ADMIN,
+        RAM,
+        "AddUserToGroup",
+        &[("GroupName", "dev"), ("UserName", "bob")],
+    )
+    .await);
+    ok(&v3(
+        addr,
+        ADMIN,
+        RAM,
+        "AttachPolicyToGroup",
+        &[
+            ("PolicyType", "System"),
+            ("PolicyName", "ReadOnlyAccess"),
+            ("GroupName", "dev"),
+        ],
+    )
+    .await);
+    ok(&v3(addr, BOB, RAM, "ListGroups", &[]).await);
+
+    let r = v3(
+        addr,
+        ADMIN,
+        RAM,
+        "UpdateGroup",
+        &[
+            ("GroupName", "dev"),
+            ("NewGroupName", "builders"),
+            ("NewComments", "they build"),
+        ],
+    )
+    .await;
+    let g = &ok(&r)["Group"];
+    assert_eq!(
+        (g["GroupName"].as_str(), g["Comments"].as_str()),
+        (Some("builders"), Some("they build"))
+    );
+    // bob still reads through the renamed group.
+    let r = v3(addr, BOB, RAM, "ListGroupsForUser", &[("UserName", "bob")]).await;
+    let groups = &ok(&r)["Groups"];
+    assert_eq!(names(groups, "Group", "GroupName"), ["builders"]);
+    assert_eq!(groups["Group"][0]["Comments"], "they build");
+    let r = v3(addr, ADMIN, RAM, "GetGroup", &[("GroupName", "builders")]).await;
+    assert_eq!(ok(&r)["Group"]["Comments"], "they build");
+    let r = v3(addr, ADMIN, RAM, "ListGroups", &[]).await;
+    assert_eq!(names(&ok(&r)["Groups"], "Group", "GroupName"), ["builders", "ops"]);
+    let r = v3(
+        addr,
+        ADMIN,
+        RAM,
+        "ListEntitiesForPolicy",
+        &[("PolicyType", "System"), ("PolicyName", "ReadOnlyAccess")],
+    )
+    .await;
+    assert_eq!(ok(&r)["Groups"]["Group"][0]["Comments"], "they build");
+    // Detaching from the new name takes bob's permission away: his set names the new group.
+    ok(&v3(
+        addr,
+        ADMIN,
+        RAM,
+        "DetachPolicyFromGroup",
+        &[
+            ("PolicyType", "System"),
+            ("PolicyName", "ReadOnlyAccess"),
+            ("GroupName", "builders"),
+        ],
+    )
+    .await);
+    err(&v3(addr, BOB, RAM, "ListGroups", &[]).await, 403, "NoPermission");
+
+    err(
+        &v3(
+            addr,
+            ADMIN,
+            RAM,
+            "UpdateGroup",
+            &[("GroupName", "dev"), ("NewComments", "x")],
+        )
+        .await,
+        404,
+        "EntityNotExist.Group",
+    );
+    err(
+        &v3(
+            addr,
+            ADMIN,
+            RAM,
+            "UpdateGroup",
+            &[("GroupName", "builders"), ("NewGroupName", "ops")],
+        )
+        .await,
+        409,
+        "EntityAlreadyExists.Group",
+    );
+    err(
+        &v3(
+            addr,
+            ADMIN,
+            RAM,
+            "UpdateGroup",
+            &[("GroupName", "builders"), ("NewGroupName", "a/b")],
+        )
+        .await,
+        400,
+        "InvalidParameter.NewGroupName",
+    );
+    err(
+        &v3(
+            addr,
+            ADMIN,
+            RAM,
+            "UpdateGroup",
+            &[("GroupName", "builders"), ("NewComments", &"c".repeat(129))],
+        )
+        .await,
+        400,
+        "InvalidParameter.Comments",
+    );
+    err(
+        &v3(
+            addr,
+            ADMIN,
+            RAM,
+            "CreateGroup",
+            &[("GroupName", "qa"), ("Comments", &"c".repeat(129))],
+        )
+        .await,
+        400,
+        "InvalidParameter.Comments",
+    );
+    err(
+        &v3(addr, ADMIN, RAM, "GetGroup", &[("GroupName", "qa")]).await,
+        404,
+        "EntityNotExist.Group",
+    );
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn descriptions_of_policies_and_roles() {
+    let (addr, _) = start(Enforcement::Strict).await;
+    let doc = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"oss:Get*","Resource":"*"}]}"#;
+    ok(&v3(
+        addr,
+        ADMIN,
+        RAM,
+        "CreatePolicy",
+        &[
+            ("PolicyName", "ReadOss"),
+            ("PolicyDocument", doc),
+            ("Description", "old"),
+        ],
+    )
+    .await);
+    let r = v3(
+        addr,
+        ADMIN,
+        RAM,
+        "UpdatePolicyDescription",
+        &[("PolicyName", "ReadOss"), ("NewDescription", "reads objects")],
+    )
+    .await;
+    let p = &ok(&r)["Policy"];
+    assert_eq!(p["Description"], "reads objects");
+    assert_eq!(
+        (p["PolicyType"].as_str(), p["DefaultVersion"].as_str()),
+        (Some("Custom"), Some("v1"))
+    );
+    assert!(p["UpdateDate"].is_string() && p["CreateDate"].is_string());
+    let r = v3(
+        addr,
+        ADMIN,
+        RAM,
+        "GetPolicy",
+        &[("PolicyType", "Custom"), ("PolicyName", "ReadOss")],
+    )
+    .await;
+    assert_eq!(ok(&r)["Policy"]["Description"], "reads objects");
+    let r = v3(addr, ADMIN, RAM, "ListPolicies", &[("PolicyType", "Custom")]).await;
+    assert_eq!(ok(&r)["Policies"]["Policy"][0]["Description"], "reads objects");
+
+    err(
+        &v3(
+            addr,
+            ADMIN,
+            RAM,
+            "UpdatePolicyDescription",
+            &[("PolicyName", "Nope"), ("NewDescription", "x")],
+        )
+        .await,
+        404,
+        "EntityNotExist.Policy",
+    );
+    err(
+        &v3(
+            addr,
+            ADMIN,
+            RAM,
+            "UpdatePolicyDescription",
+            &[("PolicyName", "ReadOnlyAccess"), ("NewDescription", "x")],
+        )
+        .await,
+        404,
+        "EntityNotExist.Policy",
+    );
+    err(
+        &v3(
+            addr,
+            ADMIN,
+            RAM,
+            "UpdatePolicyDescription",
+            &[("PolicyName", "ReadOss"), ("NewDescription", &"d".repeat(1_025))],
+        )
+        .await,
+        400,
+        "InvalidParameter.Description",
+    );
+    err(
+        &v3(
+            addr,
+            BOB,
+            RAM,
+            "UpdatePolicyDescription",
+            &[("PolicyName", "ReadOss"), ("NewDescription", "x")],
+        )
+        .await,
+        403,
+        "NoPermission",
+    );
+    err(
+        &v3(addr, ADMIN, RAM, "UpdatePolicyDescription", &[]).await,
+        400,
+        "MissingPolicyName",
+    );
+
+    let trust = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::123456789012:root"]}}]}"#;
+    let r = v3(
+        addr,
+        ADMIN,
+        RAM,
+        "CreateRole",
+        &[
+            ("RoleName", "reader"),
+            ("AssumeRolePolicyDocument", trust),
+            ("Description", "reads"),
+        ],
+    )
+    .await;
+    assert_eq!(ok(&r)["Role"]["Description"], "reads");
+    let r = v3(
+        addr,
+        ADMIN,
+        RAM,
+        "UpdateRole",
+        &[("RoleName", "reader"), ("NewDescription", "reads more")],
+    )
+    .await;
+    assert_eq!(ok(&r)["Role"]["Description"], "reads more");
+    let r = v3(addr, ADMIN, RAM, "ListRoles", &[]).await;
+    assert_eq!(ok(&r)["Roles"]["Role"][0]["Description"], "reads more");
+    err(
+        &v3(
+            addr,
+            ADMIN,
+            RAM,
+            "UpdateRole",
+            &[("RoleName", "reader"), ("NewDescription", &"d".repeat(1_025))],
+        )
+        .await,
+        400,
+        "InvalidParameter.Description",
+    );
+    err(
+        &v3(
+            addr,
+            ADMIN,
+            RAM,
+            "CreateRole",
+            &[
+                ("RoleName", "writer"),
+                ("AssumeRolePolicyDocument", trust),
+                ("Description", &"d".repeat(1_025)),
+            ],
+        )
+        .await,
+        400,
+        "InvalidParameter.Description",
+    );
+    err(
+        &v3(addr, ADMIN, RAM, "GetRole", &[("RoleName", "writer")]).await,
+        404,
+        "EntityNotExist.Role",
+    );
 }
