@@ -361,6 +361,101 @@ class Sdk(unittest.TestCase):
         sp = c.set_security_preference(ram.SetSecurityPreferenceRequest(login_session_duration=8))
         self.assertEqual(sp.body.security_preference.login_profile_preference.login_session_duration, 8)
 
+    def test_12d_update_user(self):
+        c = ram_client(S["admin"])
+        # Descriptive fields are stored and come back from Get*/List*.
+        u = c.create_user(ram.CreateUserRequest(user_name="dana", display_name="Dana", mobile_phone="86-13800000000",
+                                                email="dana@example.com", comments="on call")).body.user
+        self.assertEqual((u.mobile_phone, u.email, u.comments), ("86-13800000000", "dana@example.com", "on call"))
+        got = c.get_user(ram.GetUserRequest(user_name="dana")).body.user
+        self.assertEqual((got.mobile_phone, got.email, got.comments), ("86-13800000000", "dana@example.com", "on call"))
+        key = c.create_access_key(ram.CreateAccessKeyRequest(user_name="dana")).body.access_key
+        dana = S["dana"] = (key.access_key_id, key.access_key_secret)
+        g = c.create_group(ram.CreateGroupRequest(group_name="readers", comments="read-only people")).body.group
+        self.assertEqual(g.comments, "read-only people")
+        c.add_user_to_group(ram.AddUserToGroupRequest(group_name="readers", user_name="dana"))
+        c.attach_policy_to_group(ram.AttachPolicyToGroupRequest(policy_type="Custom", policy_name="ReadRam",
+                                                                group_name="readers"))
+        self.assertIn("dana", [x.user_name for x in ram_client(dana).list_users(ram.ListUsersRequest()).body.users.user])
+
+        # UpdateUser: rename and new fields; the id and everything attached stay.
+        r = c.update_user(ram.UpdateUserRequest(user_name="dana", new_user_name="dora", new_display_name="Dora",
+                                                new_email="dora@example.com", new_comments="renamed")).body.user
+        self.assertEqual((r.user_name, r.user_id, r.display_name), ("dora", u.user_id, "Dora"))
+        self.assertEqual((r.mobile_phone, r.email, r.comments), ("86-13800000000", "dora@example.com", "renamed"))
+        self.assertRegex(r.update_date, r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        listed = {x.user_name: x for x in c.list_users(ram.ListUsersRequest()).body.users.user}
+        self.assertNotIn("dana", listed)
+        self.assertEqual((listed["dora"].email, listed["dora"].comments), ("dora@example.com", "renamed"))
+        self.assertClientError(lambda: c.get_user(ram.GetUserRequest(user_name="dana")), "EntityNotExist.User", 404)
+        # The renamed user's key still authenticates, as the new name, with the group's policy.
+        for v1 in (False, True):
+            who = sts_client(dana, v1=v1).get_caller_identity().body
+            self.assertEqual(who.arn, f"acs:ram::{ACCOUNT}:user/dora")
+            ram_client(dana, v1=v1).get_user(ram.GetUserRequest(user_name="dora"))
+        members = c.list_users_for_group(ram.ListUsersForGroupRequest(group_name="readers")).body.users.user
+        self.assertEqual([m.user_name for m in members], ["dora"])
+        self.assertClientError(lambda: c.update_user(ram.UpdateUserRequest(user_name="dora", new_user_name="alice")),
+                               "EntityAlreadyExists.User", 409)
+        self.assertClientError(lambda: c.update_user(ram.UpdateUserRequest(user_name="dana", new_comments="x")),
+                               "EntityNotExist.User", 404)
+        self.assertClientError(lambda: c.update_user(ram.UpdateUserRequest(user_name="dora", new_email="nope")),
+                               "InvalidParameter.Email", 400)
+        self.assertClientError(lambda: c.update_user(ram.UpdateUserRequest(user_name="dora",
+                                                                           new_user_name="bad name")),
+                               "InvalidParameter.NewUserName", 400)
+        # dora may read but not rename herself.
+        self.assertClientError(lambda: ram_client(dana).update_user(ram.UpdateUserRequest(
+            user_name="dora", new_user_name="admin2")), "NoPermission", 403)
+
+    def test_12e_update_group(self):
+        # Rename; members keep inheriting its policies.
+        c, dana = ram_client(S["admin"]), S["dana"]
+        g = c.update_group(ram.UpdateGroupRequest(group_name="readers", new_group_name="viewers",
+                                                  new_comments="they view")).body.group
+        self.assertEqual((g.group_name, g.comments), ("viewers", "they view"))
+        got = c.get_group(ram.GetGroupRequest(group_name="viewers")).body.group
+        self.assertEqual(got.comments, "they view")
+        self.assertClientError(lambda: c.get_group(ram.GetGroupRequest(group_name="readers")),
+                               "EntityNotExist.Group", 404)
+        mine = c.list_groups_for_user(ram.ListGroupsForUserRequest(user_name="dora")).body.groups.group
+        self.assertEqual([(x.group_name, x.comments) for x in mine], [("viewers", "they view")])
+        self.assertIn("dora", [x.user_name for x in ram_client(dana).list_users(ram.ListUsersRequest()).body.users.user])
+        gp = c.list_policies_for_group(ram.ListPoliciesForGroupRequest(group_name="viewers")).body.policies.policy
+        self.assertEqual([p.policy_name for p in gp], ["ReadRam"])
+        self.assertClientError(lambda: c.update_group(ram.UpdateGroupRequest(group_name="readers",
+                                                                             new_comments="x")),
+                               "EntityNotExist.Group", 404)
+        c.create_group(ram.CreateGroupRequest(group_name="others"))
+        self.assertClientError(lambda: c.update_group(ram.UpdateGroupRequest(group_name="viewers",
+                                                                             new_group_name="others")),
+                               "EntityAlreadyExists.Group", 409)
+        self.assertClientError(lambda: c.update_group(ram.UpdateGroupRequest(group_name="viewers",
+                                                                             new_comments="c" * 129)),
+                               "InvalidParameter.Comments", 400)
+
+    def test_12f_update_policy_description_and_role_description(self):
+        c = ram_client(S["admin"])
+        p = c.update_policy_description(ram.UpdatePolicyDescriptionRequest(
+            policy_name="ReadRam", new_description="reads RAM, updated")).body.policy
+        self.assertEqual((p.policy_name, p.policy_type, p.description), ("ReadRam", "Custom", "reads RAM, updated"))
+        got = c.get_policy(ram.GetPolicyRequest(policy_name="ReadRam", policy_type="Custom")).body.policy
+        self.assertEqual(got.description, "reads RAM, updated")
+        listed = c.list_policies_for_user(ram.ListPoliciesForUserRequest(user_name="alice")).body.policies.policy
+        self.assertEqual({x.policy_name: x.description for x in listed}["ReadRam"], "reads RAM, updated")
+        self.assertClientError(lambda: c.update_policy_description(ram.UpdatePolicyDescriptionRequest(
+            policy_name="NoSuchPolicy", new_description="x")), "EntityNotExist.Policy", 404)
+        self.assertClientError(lambda: c.update_policy_description(ram.UpdatePolicyDescriptionRequest(
+            policy_name="ReadRam", new_description="d" * 1025)), "InvalidParameter.Description", 400)
+        trust = json.dumps({"Version": "1", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                           "Principal": {"Service": ["ecs.aliyuncs.com"]}}]})
+        role = c.create_role(ram.CreateRoleRequest(role_name="described", assume_role_policy_document=trust,
+                                                   description="first")).body.role
+        self.assertEqual(role.description, "first")
+        c.update_role(ram.UpdateRoleRequest(role_name="described", new_description="second"))
+        self.assertEqual(c.get_role(ram.GetRoleRequest(role_name="described")).body.role.description, "second")
+        c.delete_role(ram.DeleteRoleRequest(role_name="described"))
+
     def test_13_state_persisted(self):
         # Every change is in the state file before its response: a read-only command sees it
         # while the server still holds the lock.
