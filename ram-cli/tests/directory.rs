@@ -368,6 +368,116 @@ fn user_lifecycle() {
 }
 
 #[test]
+fn user_and_group_update() {
+    let (env, _) = Env::init();
+    env.ok(&["user", "create", "alice"]);
+    env.ok(&["group", "create", "dev"]);
+    env.ok(&["group", "add-user", "dev", "alice"]);
+    let key = env.ok(&["access-key", "create", "alice"])["AccessKeyId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    env.ok(&["attach", "--group", "dev", "AliyunOSSReadOnlyAccess"]);
+    let id = env.stored().user("alice").unwrap().user_id.clone();
+    // Users without the new fields print as before.
+    assert!(env.ok(&["user", "get", "alice"])["User"].get("Email").is_none());
+
+    let v = env.ok(&[
+        "user",
+        "update",
+        "alice",
+        "--new-name",
+        "alicia",
+        "--display-name",
+        "Alicia",
+        "--mobile-phone",
+        "86-13800000000",
+        "--email",
+        "alicia@example.com",
+        "--comments",
+        "renamed",
+    ]);
+    let u = &v["User"];
+    assert_eq!(
+        (u["UserName"].as_str(), u["UserId"].as_str()),
+        (Some("alicia"), Some(id.as_str()))
+    );
+    assert_eq!(u["Email"], "alicia@example.com");
+    assert_eq!(u["MobilePhone"], "86-13800000000");
+    assert_eq!(u["Comments"], "renamed");
+    assert_eq!(u["Groups"], json!(["dev"]));
+    assert_eq!(u["AccessKeys"][0]["AccessKeyId"], key.as_str());
+    env.fails(1, "EntityNotExist.User", &["user", "get", "alice"]);
+    // The key authenticates the new name, with the group's policy.
+    let (code, d) = check(&env, "user/alicia", "oss:GetObject", &["--access-key", &key]);
+    assert_eq!((code, decision(&d)), (0, "Allow"));
+
+    env.ok(&["user", "create", "bob"]);
+    let before = env.state_bytes();
+    env.fails(
+        1,
+        "EntityAlreadyExists.User",
+        &["user", "update", "alicia", "--new-name", "bob"],
+    );
+    env.fails(
+        1,
+        "EntityNotExist.User",
+        &["user", "update", "alice", "--comments", "x"],
+    );
+    env.fails(
+        2,
+        "InvalidParameter.NewUserName",
+        &["user", "update", "alicia", "--new-name", "al ice"],
+    );
+    env.fails(
+        2,
+        "InvalidParameter.Email",
+        &["user", "update", "alicia", "--email", "nope"],
+    );
+    env.fails(
+        2,
+        "InvalidParameter.MobilePhone",
+        &["user", "update", "alicia", "--mobile-phone", "123"],
+    );
+    assert_eq!(env.state_bytes(), before, "a refused change left a trace");
+
+    let g = env.ok(&[
+        "group",
+        "update",
+        "dev",
+        "--new-name",
+        "builders",
+        "--comments",
+        "they build",
+    ]);
+    assert_eq!(g["Group"]["GroupName"], "builders");
+    assert_eq!(g["Group"]["Comments"], "they build");
+    assert_eq!(g["Group"]["Members"], json!(["alicia"]));
+    assert_eq!(
+        env.ok(&["user", "get", "alicia"])["User"]["Groups"],
+        json!(["builders"])
+    );
+    let (code, d) = check(&env, "user/alicia", "oss:GetObject", &["--access-key", &key]);
+    assert_eq!((code, decision(&d)), (0, "Allow"));
+    env.ok(&["group", "create", "ops"]);
+    env.fails(
+        1,
+        "EntityAlreadyExists.Group",
+        &["group", "update", "builders", "--new-name", "ops"],
+    );
+    env.fails(
+        1,
+        "EntityNotExist.Group",
+        &["group", "update", "dev", "--comments", "x"],
+    );
+    env.fails(
+        2,
+        "InvalidParameter.Comments",
+        &["group", "update", "ops", "--comments", &"c".repeat(129)],
+    );
+}
+
+#[test]
 fn human_output_is_readable_text() {
     let (env, _) = Env::init();
     let run = env.run(&["user", "create", "alice"]);

@@ -1,8 +1,8 @@
-//! `ram group create|delete NAME`, `ram group list`, `ram group add-user GROUP USER`,
-//! `ram group remove-user GROUP USER`.
+//! `ram group create|delete NAME`, `ram group update NAME [--new-name ..] [--comments ..]`,
+//! `ram group list`, `ram group add-user GROUP USER`, `ram group remove-user GROUP USER`.
 //!
-//! JSON: `create` prints `{"Group":{..}}`, `list` `{"Groups":[..]}` (each with its members and
-//! policies), `delete` `{"GroupName":..}`, `add-user` and `remove-user`
+//! JSON: `create` and `update` print `{"Group":{..}}`, `list` `{"Groups":[..]}` (each with its
+//! members and policies), `delete` `{"GroupName":..}`, `add-user` and `remove-user`
 //! `{"GroupName":..,"UserName":..}`.
 
 use clap::{Args, Subcommand};
@@ -19,6 +19,8 @@ use crate::state::{self, Writer};
 pub enum GroupCommand {
     /// Create a group.
     Create(NameArg),
+    /// Rename a group (its members and policies stay) or change its comments.
+    Update(UpdateArgs),
     /// Delete a group; refused while it has members or policies.
     Delete(NameArg),
     /// List the groups with their members and policies.
@@ -34,6 +36,19 @@ pub enum GroupCommand {
 pub struct NameArg {
     /// The group name: 1–64 of letters, digits, '.', '_', '-'.
     pub name: String,
+}
+
+/// Arguments of `ram group update`: each option given replaces the stored value.
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// The group name.
+    pub name: String,
+    /// A new group name: 1–64 of letters, digits, '.', '_', '-'.
+    #[arg(long, value_name = "NAME")]
+    pub new_name: Option<String>,
+    /// New comments, 1–128 characters.
+    #[arg(long, value_name = "TEXT")]
+    pub comments: Option<String>,
 }
 
 /// A group and a user.
@@ -53,11 +68,16 @@ pub fn run(command: &GroupCommand, global: &GlobalArgs) -> Result<Reply, CliErro
             w.commit(&[Change::CreateGroup {
                 name: args.name.clone(),
             }])?;
-            let group = w
-                .directory()
-                .group(&args.name)
-                .ok_or_else(|| super::user::not_exist(ram_core::directory::EntityKind::Group, &args.name))?;
-            Ok(Reply::json(json!({ "Group": views::group(group) })))
+            group_reply(w.directory(), &args.name)
+        }
+        GroupCommand::Update(args) => {
+            let mut w = Writer::open(global)?;
+            w.commit(&[Change::UpdateGroup {
+                name: args.name.clone(),
+                new_name: args.new_name.clone(),
+                comments: args.comments.clone(),
+            }])?;
+            group_reply(w.directory(), args.new_name.as_deref().unwrap_or(&args.name))
         }
         GroupCommand::Delete(args) => {
             let mut w = Writer::open(global)?;
@@ -90,4 +110,11 @@ pub fn run(command: &GroupCommand, global: &GlobalArgs) -> Result<Reply, CliErro
                 .with_text(format!("removed user {} from group {}\n", args.user, args.group)))
         }
     }
+}
+
+fn group_reply(dir: &ram_core::directory::Directory, name: &str) -> Result<Reply, CliError> {
+    let group = dir
+        .group(name)
+        .ok_or_else(|| super::user::not_exist(ram_core::directory::EntityKind::Group, name))?;
+    Ok(Reply::json(json!({ "Group": views::group(group) })))
 }

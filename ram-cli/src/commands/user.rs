@@ -1,7 +1,8 @@
-//! `ram user create|get|delete NAME [--cascade]`, `ram user list`.
+//! `ram user create|get|delete NAME [--cascade]`, `ram user update NAME [--new-name ..] ..`,
+//! `ram user list`.
 //!
-//! JSON: `create` and `get` print `{"User":{..}}`, `list` prints `{"Users":[..]}`, `delete`
-//! prints `{"UserName":..}`.
+//! JSON: `create`, `get` and `update` print `{"User":{..}}`, `list` prints `{"Users":[..]}`,
+//! `delete` prints `{"UserName":..}`.
 
 use clap::{Args, Subcommand};
 use ram_core::directory::{Change, EntityKind};
@@ -19,6 +20,9 @@ pub enum UserCommand {
     Create(CreateArgs),
     /// Show a user: groups, policies, access keys (no secrets), login profile, MFA device.
     Get(NameArg),
+    /// Rename a user (keeping its id, keys, groups, policies, login profile and MFA device)
+    /// or change its display name, mobile phone, email or comments.
+    Update(UpdateArgs),
     /// Delete a user; refused while it has groups, keys, a login profile, an MFA device or
     /// policies, unless --cascade.
     Delete(DeleteArgs),
@@ -41,6 +45,28 @@ pub struct CreateArgs {
     /// A display name.
     #[arg(long, value_name = "TEXT")]
     pub display_name: Option<String>,
+}
+
+/// Arguments of `ram user update`: each option given replaces the stored value.
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// The user name.
+    pub name: String,
+    /// A new user name: 1–64 of letters, digits, '.', '_', '-'.
+    #[arg(long, value_name = "NAME")]
+    pub new_name: Option<String>,
+    /// A new display name, 1–128 characters.
+    #[arg(long, value_name = "TEXT")]
+    pub display_name: Option<String>,
+    /// A new mobile phone, `<country code>-<number>` (e.g. 86-13800000000).
+    #[arg(long, value_name = "PHONE")]
+    pub mobile_phone: Option<String>,
+    /// A new email address.
+    #[arg(long, value_name = "ADDRESS")]
+    pub email: Option<String>,
+    /// New comments, 1–128 characters.
+    #[arg(long, value_name = "TEXT")]
+    pub comments: Option<String>,
 }
 
 /// Arguments of `ram user delete`.
@@ -68,6 +94,18 @@ pub fn run(command: &UserCommand, global: &GlobalArgs) -> Result<Reply, CliError
         UserCommand::Get(args) => {
             let state = state::read(global)?;
             user_reply(&state.directory, &args.name)
+        }
+        UserCommand::Update(args) => {
+            let mut w = Writer::open(global)?;
+            w.commit(&[Change::UpdateUser {
+                name: args.name.clone(),
+                new_name: args.new_name.clone(),
+                display_name: args.display_name.clone(),
+                mobile_phone: args.mobile_phone.clone(),
+                email: args.email.clone(),
+                comments: args.comments.clone(),
+            }])?;
+            user_reply(w.directory(), args.new_name.as_deref().unwrap_or(&args.name))
         }
         UserCommand::Delete(args) => {
             let mut w = Writer::open(global)?;

@@ -47,6 +47,16 @@ pub fn user(u: &User) -> Value {
         })
     });
     v["MFADevice"] = json!(u.mfa_device);
+    // Only when set (by `ram user update` or the API), so users without them print as before.
+    for (key, value) in [
+        ("MobilePhone", &u.mobile_phone),
+        ("Email", &u.email),
+        ("Comments", &u.comments),
+    ] {
+        if let Some(value) = value {
+            v[key] = json!(value);
+        }
+    }
     v
 }
 
@@ -60,6 +70,10 @@ pub fn group(g: &Group) -> Value {
     let mut v = group_summary(g);
     v["Members"] = json!(g.members);
     v["Policies"] = Value::Array(g.policies.iter().map(attached).collect());
+    // Only when set, so groups without comments print as before.
+    if let Some(comments) = &g.comments {
+        v["Comments"] = json!(comments);
+    }
     v
 }
 
