@@ -936,3 +936,55 @@ fn a_state_file_from_before_the_update_actions_loads_unchanged() {
         Err(AuthError::UnknownUser("alice".into()))
     );
 }
+
+/// The update changes go through the journal and replay to the same directory.
+#[test]
+fn update_changes_are_journaled_and_replayed() {
+    let tmp = TempDir::new("journal-updates");
+    let path = tmp.state();
+    let mut store = FileStore::create(&path, &sample()).unwrap();
+    store.set_journal_policy(journal_always());
+    let auth = Authorizer::new(sample());
+    let trust = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::123456789012:root"]}}]}"#;
+    store
+        .commit(
+            &auth,
+            &[
+                Change::UpdateUser {
+                    name: "alice".into(),
+                    new_name: Some("alicia".into()),
+                    display_name: Some("Alicia".into()),
+                    mobile_phone: Some("86-13800000000".into()),
+                    email: Some("alicia@example.com".into()),
+                    comments: Some("renamed".into()),
+                },
+                Change::UpdateGroup {
+                    name: "dev".into(),
+                    new_name: Some("devs".into()),
+                    comments: Some("developers".into()),
+                },
+                Change::UpdatePolicyDescription {
+                    name: "ReadLogs".into(),
+                    description: "reads logs".into(),
+                },
+                Change::CreateRole {
+                    name: "reader".into(),
+                    trust_policy: trust.into(),
+                    max_session_duration: None,
+                },
+                Change::SetRoleDescription {
+                    name: "reader".into(),
+                    description: "reads".into(),
+                },
+            ],
+            now(),
+        )
+        .unwrap();
+    let journal = fs::read_to_string(journal_of(&path)).unwrap();
+    assert!(journal.contains(r#""UpdateUser""#), "{journal}");
+    drop(store);
+    let replayed = load(&path).directory;
+    assert_eq!(&replayed, auth.snapshot().directory());
+    assert_eq!(replayed.user("alicia").unwrap().groups, ["devs"]);
+    assert_eq!(replayed.role("reader").unwrap().description.as_deref(), Some("reads"));
+}

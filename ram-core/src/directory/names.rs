@@ -110,7 +110,7 @@ pub fn check_mobile_phone(value: &str) -> Result<(), DirectoryError> {
 /// path limit), one `@` with a non-empty local part and a domain of non-empty dot-separated
 /// labels, no spaces or control characters.
 pub fn check_email(value: &str) -> Result<(), DirectoryError> {
-    let ok = value.len() <= 254
+    let ok = value.chars().count() <= 254
         && !value.chars().any(|c| c.is_whitespace() || c.is_control())
         && value.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()
