@@ -108,6 +108,11 @@ fn rename(from: &str, to: &str) -> Change {
 /// A rename moves the user's keys from one dirty name to another. The snapshot handles the
 /// dirty users in name order, so both directions are checked: the new name sorting before
 /// the old one ("zed" -> "amy") and after it ("amy" -> "zed").
+///
+/// The key index is only the fast path: a key missing from it falls back to the directory
+/// with the same answers, so these decisions cannot tell a lost index entry (the bug of
+/// handling "zed" after rebuilding "amy") from a present one; no public API exposes the index.
+/// What they pin is that the key authenticates the new name only, in both orders.
 #[test]
 fn keys_follow_a_renamed_user_both_ways() {
     let auth = Authorizer::new(Directory::new("123456").unwrap());
