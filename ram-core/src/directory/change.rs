@@ -459,6 +459,15 @@ impl Change {
     }
 }
 
+/// Which content checks a batch goes through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Checks {
+    /// Every check of this version: a batch being applied now.
+    Current,
+    /// Only the checks a journal's batches already passed when they were written.
+    AsRecorded,
+}
+
 /// What a batch touched, so a compiled snapshot can be updated incrementally.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Dirty {
@@ -490,10 +499,22 @@ impl Directory {
     /// Applies a batch of changes as of `now`: all of them, or none (on error the directory
     /// is exactly as before). Deterministic for a given `now`, so a journal can replay it.
     pub fn apply_at(&mut self, changes: &[Change], now: Timestamp) -> Result<Dirty, DirectoryError> {
+        self.apply_batch(changes, now, Checks::Current)
+    }
+
+    /// Replays a batch that a journal recorded as accepted: like [`Directory::apply_at`],
+    /// except that the content checks added after a change type was first written to
+    /// journals (a user's `DisplayName`, a policy's `Description`) are skipped, so a journal
+    /// written by an older version still loads instead of failing on data it once accepted.
+    pub fn replay_at(&mut self, changes: &[Change], now: Timestamp) -> Result<Dirty, DirectoryError> {
+        self.apply_batch(changes, now, Checks::AsRecorded)
+    }
+
+    fn apply_batch(&mut self, changes: &[Change], now: Timestamp, checks: Checks) -> Result<Dirty, DirectoryError> {
         let mut next = self.clone();
         let mut dirty = Dirty::default();
         for change in changes {
-            next.apply_one(change, now, &mut dirty)?;
+            next.apply_one(change, now, checks, &mut dirty)?;
         }
         *self = next;
         Ok(dirty)
@@ -526,11 +547,19 @@ impl Directory {
         found.ok_or_else(|| DirectoryError::not_exist(EntityKind::Policy, name))
     }
 
-    fn apply_one(&mut self, change: &Change, now: Timestamp, dirty: &mut Dirty) -> Result<(), DirectoryError> {
+    fn apply_one(
+        &mut self,
+        change: &Change,
+        now: Timestamp,
+        checks: Checks,
+        dirty: &mut Dirty,
+    ) -> Result<(), DirectoryError> {
         match change {
             Change::CreateUser { name, display_name } => {
                 check_user_name(name)?;
-                if let Some(d) = display_name {
+                if let Some(d) = display_name
+                    && checks == Checks::Current
+                {
                     check_display_name(d)?;
                 }
                 if self.users.contains_key(name) {
@@ -560,6 +589,7 @@ impl Directory {
                         login_profile: None,
                         mfa_device: None,
                         last_login_date: None,
+                        renamed_date: None,
                     },
                 );
                 dirty.users.insert(name.clone());
@@ -589,7 +619,7 @@ impl Directory {
                 set(&mut u.comments, comments);
                 u.update_date = Some(now);
                 if let Some(new) = new_name.as_deref().filter(|n| n != name) {
-                    self.rename_user(name, new, dirty)?;
+                    self.rename_user(name, new, now, dirty)?;
                 }
             }
             Change::CreateGroup { name } => {
@@ -801,7 +831,7 @@ impl Directory {
                 description,
             } => {
                 check_policy_name(name)?;
-                if !description.is_empty() {
+                if !description.is_empty() && checks == Checks::Current {
                     check_description(description)?;
                 }
                 if self.policies.contains_key(name)
@@ -1431,7 +1461,7 @@ impl Directory {
 
     /// Moves user `old` to `new` with everything that names it. Both names are dirty: the
     /// old one's compiled set and keys must go, the new one's be built.
-    fn rename_user(&mut self, old: &str, new: &str, dirty: &mut Dirty) -> Result<(), DirectoryError> {
+    fn rename_user(&mut self, old: &str, new: &str, now: Timestamp, dirty: &mut Dirty) -> Result<(), DirectoryError> {
         check_new_user_name(new)?;
         if self.users.contains_key(new) {
             return Err(DirectoryError::exists(EntityKind::User, new));
@@ -1441,6 +1471,7 @@ impl Directory {
             .remove(old)
             .ok_or_else(|| DirectoryError::not_exist(EntityKind::User, old))?;
         user.user_name = new.to_owned();
+        user.renamed_date = Some(now);
         for g in &user.groups {
             if let Some(group) = self.groups.get_mut(g) {
                 for m in group.members.iter_mut().filter(|m| *m == old) {

@@ -257,6 +257,10 @@ pub struct User {
     /// When it last logged in to the console, if ever.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_login_date: Option<Timestamp>,
+    /// When it took its current name by a rename, if it did: console sessions that logged in
+    /// before under this name belong to whoever held it then, and are refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renamed_date: Option<Timestamp>,
 }
 
 /// A user group.

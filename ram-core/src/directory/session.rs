@@ -175,7 +175,11 @@ impl Directory {
             return Err(SessionError::Expired(session.expiration));
         }
         let user = self.users.get(&session.user_name).ok_or(SessionError::Revoked)?;
-        if session.user_id.as_ref().is_some_and(|id| *id != user.user_id) {
+        // The id catches a name now held by another user; the rename date also catches
+        // sessions issued before sessions carried the id, and a user renamed away and back.
+        if session.user_id.as_ref().is_some_and(|id| *id != user.user_id)
+            || user.renamed_date.is_some_and(|renamed| renamed > session.login_time)
+        {
             return Err(SessionError::Revoked);
         }
         let profile = user.login_profile.as_ref().ok_or(SessionError::Revoked)?;

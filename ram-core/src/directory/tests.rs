@@ -362,6 +362,71 @@ fn a_renamed_users_console_session_ends_and_does_not_pass_to_the_next_holder_of_
 }
 
 #[test]
+fn a_rename_ends_sessions_issued_before_it_even_without_a_user_id() {
+    let mut d = dir();
+    let t0 = at("2024-05-01T12:00:00Z");
+    let profile = |u: &str, pw: &str| Change::CreateLoginProfile {
+        user: u.into(),
+        password_hash: fast_hash(pw),
+        password_reset_required: false,
+        mfa_bind_required: false,
+    };
+    d.apply_at(
+        &[
+            user("alice"),
+            user("zed"),
+            profile("alice", "alice password 1"),
+            profile("zed", "zed password 1"),
+        ],
+        t0,
+    )
+    .unwrap();
+    let t1 = at("2024-05-01T13:00:00Z");
+    let attempt = d.login("alice", "alice password 1", None, t1);
+    d.apply_at(&attempt.changes, t1).unwrap();
+    // A token as versions before UserId in sessions issued them.
+    let mut session = attempt.outcome.unwrap();
+    session.user_id = None;
+    let legacy = session.to_token(&d).unwrap();
+    assert_eq!(d.verify_console_session(&legacy, t1).unwrap().user_name, "alice");
+
+    // Renamed away and back: the sessions of before the renames end.
+    let t2 = at("2024-05-01T13:01:00Z");
+    let mut away_and_back = d.clone();
+    away_and_back
+        .apply_at(
+            &[
+                update_user("alice", Some("alicia")),
+                update_user("alicia", Some("alice")),
+            ],
+            t2,
+        )
+        .unwrap();
+    assert_eq!(
+        away_and_back.verify_console_session(&legacy, t2).unwrap_err(),
+        SessionError::Revoked
+    );
+
+    // Another user takes the name: the legacy token does not pass to zed.
+    d.apply_at(
+        &[update_user("alice", Some("alicia")), update_user("zed", Some("alice"))],
+        t2,
+    )
+    .unwrap();
+    assert_eq!(
+        d.verify_console_session(&legacy, t2).unwrap_err(),
+        SessionError::Revoked
+    );
+
+    // A login after the rename is the new holder's, and valid.
+    let t3 = at("2024-05-01T13:02:00Z");
+    let attempt = d.login("alice", "zed password 1", None, t3);
+    d.apply_at(&attempt.changes, t3).unwrap();
+    let token = attempt.outcome.unwrap().to_token(&d).unwrap();
+    assert_eq!(d.verify_console_session(&token, t3).unwrap().user_name, "alice");
+}
+
+#[test]
 fn renaming_a_user_is_refused_cleanly() {
     let (mut d, _, _) = alice_with_everything();
     d.apply(&[user("bob")]).unwrap();

@@ -534,7 +534,7 @@ fn replay(
         }
         match entry {
             Entry::Batch { now, changes } => {
-                state.directory.apply_at(&changes, now).map_err(|e| {
+                state.directory.replay_at(&changes, now).map_err(|e| {
                     corrupt(format!(
                         "the batch of Revision {revision} no longer applies: {e} ({})",
                         e.code()

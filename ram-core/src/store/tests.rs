@@ -279,3 +279,50 @@ fn state_text_is_sorted_and_pretty() {
     assert_eq!(snap.state_id, "id");
     assert_eq!(format::write("id", 3, &snap.directory, &snap.sections).unwrap(), bytes);
 }
+
+#[test]
+fn a_journal_replays_what_an_older_version_accepted() {
+    // Older versions stored a user's DisplayName and a policy's Description unchecked; a
+    // journal holding such a batch must still load after the checks were added.
+    let tmp = TempDir::new("journal-older");
+    let path = tmp.state();
+    let mut dir = Directory::new("123456789012").unwrap();
+    let mut store = FileStore::create(&path, &dir).unwrap();
+    store.set_journal_policy(journal_always());
+    store.commit_to(&mut dir, &[user("alice")], now()).unwrap();
+    let display_name = format!("two\nlines {}", "x".repeat(200));
+    let description = "d".repeat(2_000);
+    let accepted_then = [
+        Change::CreateUser {
+            name: "bob".into(),
+            display_name: Some(display_name.clone()),
+        },
+        Change::CreatePolicy {
+            name: "Notes".into(),
+            document: r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"oss:Get*","Resource":"*"}]}"#.into(),
+            description: description.clone(),
+        },
+    ];
+    // What this version refuses to apply now...
+    assert!(dir.clone().apply_at(&accepted_then[..1], now()).is_err());
+    assert!(dir.clone().apply_at(&accepted_then[1..], now()).is_err());
+    // ...but finds in a journal written before.
+    let record = journal::line(&journal::RecordOut {
+        revision: 2,
+        now: Some(now()),
+        changes: Some(&accepted_then),
+        section: None,
+        value: None,
+    })
+    .unwrap();
+    drop(store);
+    let mut bytes = fs::read(Paths::new(&path).journal).unwrap();
+    bytes.extend_from_slice(&record);
+    fs::write(Paths::new(&path).journal, bytes).unwrap();
+
+    let state = FileStore::read(&path).unwrap();
+    assert_eq!(state.revision, 2);
+    let bob = state.directory.user("bob").unwrap();
+    assert_eq!(bob.display_name.as_deref(), Some(display_name.as_str()));
+    assert_eq!(state.directory.custom_policy("Notes").unwrap().description, description);
+}
