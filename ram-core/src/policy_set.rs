@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use foldhash::fast::FixedState;
 use hashbrown::HashTable;
+use smallvec::SmallVec;
 
 use crate::condition::Condition;
 use crate::context::RequestContext;
@@ -254,12 +255,19 @@ pub struct PolicySet {
     refs: Box<[PolicyRef]>,
     /// The compiled policies, in the order of `refs`, each with its `services` mask: a compact
     /// array, since a decision of a set without a merged index walks it and skips, without
-    /// touching it, every policy that has nothing for the request's service.
-    compiled: Box<[(u64, Arc<CompiledPolicy>)]>,
+    /// touching it, every policy that has nothing for the request's service. Up to
+    /// [`INLINE_POLICIES`] of them are stored in the set itself, so that in a large directory
+    /// reaching a user's set and reading its list is one cache miss, not two.
+    compiled: SmallVec<[(u64, Arc<CompiledPolicy>); INLINE_POLICIES]>,
     /// One index over every policy, built only for sets of more than [`MERGE_ABOVE`]
-    /// policies; otherwise each policy's own index is consulted.
-    merged: Option<Index>,
+    /// policies; otherwise each policy's own index is consulted. Boxed: it is rare, and
+    /// inline it would push the list away from the start of the set.
+    merged: Option<Box<Index>>,
 }
+
+/// Policies a [`PolicySet`] holds without a separate allocation: a user's own policies plus
+/// those of a group or two.
+const INLINE_POLICIES: usize = 8;
 
 /// Sets of up to this many policies consult each policy's own (shared) index; larger sets
 /// build a merged one. Consulting a policy's index is one hash probe of warm memory, so a few
@@ -424,18 +432,19 @@ impl PolicySetBuilder {
     }
 
     fn build_with(self, merge: bool) -> PolicySet {
-        let (refs, compiled): (Vec<PolicyRef>, Vec<(u64, Arc<CompiledPolicy>)>) =
+        let (refs, mut compiled): (Vec<PolicyRef>, SmallVec<[(u64, Arc<CompiledPolicy>); INLINE_POLICIES]>) =
             self.policies.into_iter().map(|(r, c)| (r, (c.services, c))).unzip();
+        compiled.shrink_to_fit();
         let merged = merge.then(|| {
             let mut index = Index::default();
             for (p, (_, policy)) in compiled.iter().enumerate() {
                 index.add(p as u32, &policy.statements);
             }
-            index
+            Box::new(index)
         });
         PolicySet {
             refs: refs.into(),
-            compiled: compiled.into(),
+            compiled,
             merged,
         }
     }
