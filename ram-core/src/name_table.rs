@@ -54,6 +54,11 @@ impl Name {
         }
     }
 
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.as_bytes().len()
+    }
+
     /// Whether this is exactly `name`.
     #[inline]
     pub(crate) fn is(&self, name: &str) -> bool {
