@@ -19,15 +19,17 @@ use std::sync::Arc;
 use foldhash::fast::RandomState;
 use hashbrown::HashTable;
 
-/// Names of up to this many bytes are stored in the slot; longer ones on the heap (one more
-/// miss to compare them). RAM user names are at most 64 characters, access key ids 24.
+/// Names of up to this many bytes are stored inline; longer ones on the heap (one more miss
+/// to compare them). RAM user names are at most 64 characters, access key ids 24; glob
+/// literals (`glob.rs`) use the same type.
 pub(crate) const INLINE: usize = 30;
 
 /// Number of shards: a power of two. A one-entry change copies one shard (at 100,000 names
 /// about 400 slots); the shard array itself is a few kilobytes, warm in the cache.
 pub(crate) const SHARDS: usize = 256;
 
-/// A name stored without a pointer to follow when it is short.
+/// A string stored without a pointer to follow when it is short: a user name or key id in a
+/// [`NameTable`] slot, a literal of a compiled glob.
 #[derive(Clone, PartialEq, Eq)]
 pub(crate) enum Name {
     Inline { len: u8, bytes: [u8; INLINE] },
