@@ -27,6 +27,9 @@ pub struct Glob {
     fold: bool,
 }
 
+/// Literals are [`Name`]s, inline up to 30 bytes: matching an action pattern or a resource
+/// segment reads the glob and no separate allocation of its literal (one cache miss less per
+/// glob when a large directory has pushed the compiled policies out of the cache).
 #[derive(Clone, Debug)]
 enum Kind {
     Any,
@@ -146,7 +149,7 @@ fn eq(text: &[u8], pattern: &[u8], fold: bool) -> bool {
     }
 }
 
-/// Leftmost occurrence of `needle` in `text[from..limit]`, as (start, end).
+/// Leftmost occurrence of the literal `n` in `text[from..limit]`, as (start, end).
 fn find_literal(text: &str, n: &[u8], from: usize, limit: usize, fold: bool) -> Option<(usize, usize)> {
     let hay = &text.as_bytes()[from..limit];
     if n.len() > hay.len() {
