@@ -18,6 +18,7 @@ use crate::decision::{Decision, Explanation, PolicyRef, Source};
 use crate::directory::{
     AccessKeyStatus, AttachedPolicy, Change, Directory, DirectoryError, Dirty, PolicyType, SYSTEM_POLICIES,
 };
+use crate::name_table::{Name, NameTable};
 use crate::policy::PolicyDocument;
 use crate::policy_set::{CompiledPolicy, PolicySet, Request};
 
@@ -176,11 +177,13 @@ pub struct Snapshot {
     directory: Directory,
     /// Custom policy name -> (default version, compiled default document).
     custom: HashMap<String, (Arc<str>, Arc<CompiledPolicy>)>,
-    users: HashMap<String, Arc<PolicySet>>,
+    /// User name -> the user's set, in a table whose lookup is about one cache miss in a
+    /// large directory (see [`NameTable`]).
+    users: NameTable<Arc<PolicySet>>,
     /// Active access key id -> its user and the user's set: a signed check is one lookup
     /// here instead of the directory's key index plus its user map (measured on W-directory
     /// at 100,000 users: about 2 µs less per check, those lookups being cache misses).
-    keys: HashMap<String, ActiveKey>,
+    keys: NameTable<ActiveKey>,
     roles: HashMap<String, Arc<PolicySet>>,
     guardrails: Option<Arc<PolicySet>>,
     /// Role name -> its trust policy, parsed, and digest.
@@ -190,7 +193,8 @@ pub struct Snapshot {
 /// An active access key in a [`Snapshot`].
 #[derive(Clone, Debug)]
 struct ActiveKey {
-    owner: Arc<str>,
+    /// Inline, so that checking the owner costs no load beyond the key's slot.
+    owner: Name,
     set: Arc<PolicySet>,
 }
 
@@ -200,8 +204,8 @@ impl Snapshot {
         let mut snap = Snapshot {
             directory,
             custom: HashMap::new(),
-            users: HashMap::new(),
-            keys: HashMap::new(),
+            users: NameTable::default(),
+            keys: NameTable::default(),
             roles: HashMap::new(),
             guardrails: None,
             trust: HashMap::new(),
@@ -364,17 +368,17 @@ impl Snapshot {
             }
         }
         let set = Arc::new(b.build());
-        let owner: Arc<str> = Arc::from(name);
+        let owner = Name::new(name);
         for k in &user.access_keys {
             if k.status == AccessKeyStatus::Active {
                 let active = ActiveKey {
                     owner: owner.clone(),
                     set: set.clone(),
                 };
-                self.keys.insert(k.access_key_id.clone(), active);
+                self.keys.insert(&k.access_key_id, active);
             }
         }
-        self.users.insert(name.to_owned(), set);
+        self.users.insert(name, set);
     }
 
     fn rebuild_role(&mut self, name: &str) {
@@ -421,7 +425,7 @@ impl Snapshot {
                 // The common case of a signed request: an active key of this user.
                 if let Some(key_id) = caller.access_key_id
                     && let Some(key) = self.keys.get(key_id)
-                    && *key.owner == *name
+                    && key.owner.is(name)
                 {
                     return Ok(Some(&key.set));
                 }

@@ -42,6 +42,7 @@ pub mod error;
 pub mod glob;
 pub mod guard;
 mod json;
+mod name_table;
 pub mod policy;
 pub mod policy_set;
 pub mod store;

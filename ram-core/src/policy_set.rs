@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use foldhash::fast::FixedState;
 use hashbrown::HashTable;
+use smallvec::SmallVec;
 
 use crate::condition::Condition;
 use crate::context::RequestContext;
@@ -249,17 +250,34 @@ impl Bucket {
 /// assert_eq!(why.decision, Decision::ExplicitDeny);
 /// assert_eq!(why.matched[0].statement, 1);
 /// ```
+// `repr(C)`: what a decision reads first (`merged`, then the start of `compiled`) is at the
+// start of the set, in the cache line that reaching the set already loaded; left to itself
+// the compiler put `merged` after the inline list, a third cache line away.
 #[derive(Clone, Debug)]
+#[repr(C)]
 pub struct PolicySet {
-    refs: Box<[PolicyRef]>,
+    /// One index over every policy, built only for sets of more than [`MERGE_ABOVE`]
+    /// policies; otherwise each policy's own index is consulted. Boxed: it is rare, and
+    /// inline it would push the list away from the start of the set.
+    merged: Option<Box<Index>>,
     /// The compiled policies, in the order of `refs`, each with its `services` mask: a compact
     /// array, since a decision of a set without a merged index walks it and skips, without
-    /// touching it, every policy that has nothing for the request's service.
-    compiled: Box<[(u64, Arc<CompiledPolicy>)]>,
-    /// One index over every policy, built only for sets of more than [`MERGE_ABOVE`]
-    /// policies; otherwise each policy's own index is consulted.
-    merged: Option<Index>,
+    /// touching it, every policy that has nothing for the request's service. Up to
+    /// [`INLINE_POLICIES`] of them are stored in the set itself, so that in a large directory
+    /// reaching a user's set and reading its list is one cache miss, not two.
+    compiled: PolicyList,
+    refs: Box<[PolicyRef]>,
 }
+
+/// Policies a [`PolicySet`] holds without a separate allocation (256 bytes, in every set):
+/// a user's own policies plus those of a few groups. On W-directory (2–20 policies per user)
+/// going from 8 to 16 (together with the `repr(C)` order of [`PolicySet`]) took a check at
+/// 100,000 users from about 1.4 µs to 1.1 µs, the users whose list no longer spilled saving
+/// one cache miss; a set of more policies pays that miss.
+const INLINE_POLICIES: usize = 16;
+
+/// A set's policies, each with its `services` mask.
+type PolicyList = SmallVec<[(u64, Arc<CompiledPolicy>); INLINE_POLICIES]>;
 
 /// Sets of up to this many policies consult each policy's own (shared) index; larger sets
 /// build a merged one. Consulting a policy's index is one hash probe of warm memory, so a few
@@ -424,18 +442,19 @@ impl PolicySetBuilder {
     }
 
     fn build_with(self, merge: bool) -> PolicySet {
-        let (refs, compiled): (Vec<PolicyRef>, Vec<(u64, Arc<CompiledPolicy>)>) =
+        let (refs, mut compiled): (Vec<PolicyRef>, PolicyList) =
             self.policies.into_iter().map(|(r, c)| (r, (c.services, c))).unzip();
+        compiled.shrink_to_fit();
         let merged = merge.then(|| {
             let mut index = Index::default();
             for (p, (_, policy)) in compiled.iter().enumerate() {
                 index.add(p as u32, &policy.statements);
             }
-            index
+            Box::new(index)
         });
         PolicySet {
             refs: refs.into(),
-            compiled: compiled.into(),
+            compiled,
             merged,
         }
     }
