@@ -431,12 +431,12 @@ fn user_and_group_update() {
     );
     env.fails(
         2,
-        "InvalidParameter.Email",
+        "InvalidParameter.NewEmail",
         &["user", "update", "alicia", "--email", "nope"],
     );
     env.fails(
         2,
-        "InvalidParameter.MobilePhone",
+        "InvalidParameter.NewMobilePhone",
         &["user", "update", "alicia", "--mobile-phone", "123"],
     );
     assert_eq!(env.state_bytes(), before, "a refused change left a trace");
@@ -472,7 +472,7 @@ fn user_and_group_update() {
     );
     env.fails(
         2,
-        "InvalidParameter.Comments",
+        "InvalidParameter.NewComments",
         &["group", "update", "ops", "--comments", &"c".repeat(129)],
     );
 }

@@ -400,7 +400,7 @@ class Sdk(unittest.TestCase):
         self.assertClientError(lambda: c.update_user(ram.UpdateUserRequest(user_name="dana", new_comments="x")),
                                "EntityNotExist.User", 404)
         self.assertClientError(lambda: c.update_user(ram.UpdateUserRequest(user_name="dora", new_email="nope")),
-                               "InvalidParameter.Email", 400)
+                               "InvalidParameter.NewEmail", 400)
         self.assertClientError(lambda: c.update_user(ram.UpdateUserRequest(user_name="dora",
                                                                            new_user_name="bad name")),
                                "InvalidParameter.NewUserName", 400)
@@ -432,7 +432,7 @@ class Sdk(unittest.TestCase):
                                "EntityAlreadyExists.Group", 409)
         self.assertClientError(lambda: c.update_group(ram.UpdateGroupRequest(group_name="viewers",
                                                                              new_comments="c" * 129)),
-                               "InvalidParameter.Comments", 400)
+                               "InvalidParameter.NewComments", 400)
 
     def test_12f_update_policy_description_and_role_description(self):
         c = ram_client(S["admin"])
@@ -446,7 +446,7 @@ class Sdk(unittest.TestCase):
         self.assertClientError(lambda: c.update_policy_description(ram.UpdatePolicyDescriptionRequest(
             policy_name="NoSuchPolicy", new_description="x")), "EntityNotExist.Policy", 404)
         self.assertClientError(lambda: c.update_policy_description(ram.UpdatePolicyDescriptionRequest(
-            policy_name="ReadRam", new_description="d" * 1025)), "InvalidParameter.Description", 400)
+            policy_name="ReadRam", new_description="d" * 1025)), "InvalidParameter.NewDescription", 400)
         trust = json.dumps({"Version": "1", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
                                                            "Principal": {"Service": ["ecs.aliyuncs.com"]}}]})
         role = c.create_role(ram.CreateRoleRequest(role_name="described", assume_role_policy_document=trust,

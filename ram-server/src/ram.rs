@@ -3,7 +3,9 @@
 //! [`Change`]s committed through the store, answering in RAM's JSON shapes.
 
 use ram_core::RequireContext;
-use ram_core::directory::{AccessKeyStatus, Change, PasswordPolicy, PolicyTarget, PolicyType, SecurityPreference};
+use ram_core::directory::{
+    AccessKeyStatus, Change, PasswordPolicy, PolicyTarget, PolicyType, SecurityPreference, names,
+};
 use ram_core::require;
 use serde_json::{Map, Value, json};
 
@@ -330,6 +332,16 @@ fn create_user(ctx: &Ctx<'_>, name: &str) -> R {
         display_name: owned("DisplayName"),
     }];
     let (mobile_phone, email, comments) = (owned("MobilePhone"), owned("Email"), owned("Comments"));
+    // Checked here under CreateUser's parameter names; the change would name UpdateUser's.
+    mobile_phone
+        .as_deref()
+        .map(|v| names::check_mobile_phone(v, "MobilePhone"))
+        .transpose()?;
+    email.as_deref().map(|v| names::check_email(v, "Email")).transpose()?;
+    comments
+        .as_deref()
+        .map(|v| names::check_comments(v, "Comments"))
+        .transpose()?;
     // The other fields in the same batch: a bad one refuses the user too.
     if mobile_phone.is_some() || email.is_some() || comments.is_some() {
         changes.push(Change::UpdateUser {
@@ -697,6 +709,7 @@ fn get_user_mfa_info(ctx: &Ctx<'_>, name: &str) -> R {
 fn create_group(ctx: &Ctx<'_>, name: &str) -> R {
     let mut changes = vec![Change::CreateGroup { name: name.to_owned() }];
     if let Some(comments) = ctx.params().get("Comments") {
+        names::check_comments(comments, "Comments")?;
         changes.push(Change::UpdateGroup {
             name: name.to_owned(),
             new_name: None,
@@ -824,11 +837,17 @@ fn list_users_for_group(ctx: &Ctx<'_>, name: &str) -> R {
 
 // ---- roles ---------------------------------------------------------------------------
 
-fn role_description(name: &str, description: Option<&str>) -> Option<Change> {
-    description.map(|d| Change::SetRoleDescription {
+/// The change that sets a role's description from request parameter `field`, checked under
+/// that parameter's name.
+fn role_description(ctx: &Ctx<'_>, name: &str, field: &'static str) -> Result<Option<Change>, HandlerError> {
+    let Some(d) = ctx.params().get(field) else {
+        return Ok(None);
+    };
+    names::check_description(d, field)?;
+    Ok(Some(Change::SetRoleDescription {
         name: name.to_owned(),
         description: d.to_owned(),
-    })
+    }))
 }
 
 fn role_view(ctx: &Ctx<'_>, name: &str) -> R {
@@ -845,7 +864,7 @@ fn create_role(ctx: &Ctx<'_>, name: &str) -> R {
         trust_policy: p.req("AssumeRolePolicyDocument")?.to_owned(),
         max_session_duration: p.u32("MaxSessionDuration")?,
     }];
-    changes.extend(role_description(name, p.get("Description")));
+    changes.extend(role_description(ctx, name, "Description")?);
     commit(ctx, &changes)?;
     role_view(ctx, name)
 }
@@ -863,7 +882,7 @@ fn update_role(ctx: &Ctx<'_>, name: &str) -> R {
         trust_policy: p.get("NewAssumeRolePolicyDocument").map(str::to_owned),
         max_session_duration: p.u32("NewMaxSessionDuration")?,
     }];
-    changes.extend(role_description(name, p.get("NewDescription")));
+    changes.extend(role_description(ctx, name, "NewDescription")?);
     commit(ctx, &changes)?;
     role_view(ctx, name)
 }

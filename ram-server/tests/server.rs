@@ -643,10 +643,14 @@ async fn update_user_renames_and_stores_fields() {
     );
     for (param, value, code) in [
         ("NewUserName", "no spaces", "InvalidParameter.NewUserName"),
-        ("NewDisplayName", &"d".repeat(129)[..], "InvalidParameter.DisplayName"),
-        ("NewMobilePhone", "13800000000", "InvalidParameter.MobilePhone"),
-        ("NewEmail", "not-an-address", "InvalidParameter.Email"),
-        ("NewComments", &"c".repeat(129)[..], "InvalidParameter.Comments"),
+        (
+            "NewDisplayName",
+            &"d".repeat(129)[..],
+            "InvalidParameter.NewDisplayName",
+        ),
+        ("NewMobilePhone", "13800000000", "InvalidParameter.NewMobilePhone"),
+        ("NewEmail", "not-an-address", "InvalidParameter.NewEmail"),
+        ("NewComments", &"c".repeat(129)[..], "InvalidParameter.NewComments"),
     ] {
         let r = v3(
             addr,
@@ -866,7 +870,7 @@ async fn update_group_renames_and_members_keep_its_policies() {
         )
         .await,
         400,
-        "InvalidParameter.Comments",
+        "InvalidParameter.NewComments",
     );
     err(
         &v3(
@@ -964,7 +968,7 @@ async fn descriptions_of_policies_and_roles() {
         )
         .await,
         400,
-        "InvalidParameter.Description",
+        "InvalidParameter.NewDescription",
     );
     err(
         &v3(
@@ -1019,7 +1023,7 @@ async fn descriptions_of_policies_and_roles() {
         )
         .await,
         400,
-        "InvalidParameter.Description",
+        "InvalidParameter.NewDescription",
     );
     err(
         &v3(

@@ -560,7 +560,7 @@ impl Directory {
                 if let Some(d) = display_name
                     && checks == Checks::Current
                 {
-                    check_display_name(d)?;
+                    check_display_name(d, "DisplayName")?;
                 }
                 if self.users.contains_key(name) {
                     return Err(DirectoryError::exists(EntityKind::User, name));
@@ -603,10 +603,20 @@ impl Directory {
                 email,
                 comments,
             } => {
-                display_name.as_deref().map(check_display_name).transpose()?;
-                mobile_phone.as_deref().map(check_mobile_phone).transpose()?;
-                email.as_deref().map(check_email).transpose()?;
-                comments.as_deref().map(check_comments).transpose()?;
+                // Named as UpdateUser's parameters; CreateUser's handlers check theirs first.
+                display_name
+                    .as_deref()
+                    .map(|v| check_display_name(v, "NewDisplayName"))
+                    .transpose()?;
+                mobile_phone
+                    .as_deref()
+                    .map(|v| check_mobile_phone(v, "NewMobilePhone"))
+                    .transpose()?;
+                email.as_deref().map(|v| check_email(v, "NewEmail")).transpose()?;
+                comments
+                    .as_deref()
+                    .map(|v| check_comments(v, "NewComments"))
+                    .transpose()?;
                 let u = self.user_mut(name)?;
                 let set = |field: &mut Option<String>, value: &Option<String>| {
                     if value.is_some() {
@@ -652,7 +662,10 @@ impl Directory {
                 new_name,
                 comments,
             } => {
-                comments.as_deref().map(check_comments).transpose()?;
+                comments
+                    .as_deref()
+                    .map(|v| check_comments(v, "NewComments"))
+                    .transpose()?;
                 let group = self
                     .groups
                     .get_mut(name)
@@ -791,7 +804,7 @@ impl Directory {
                 dirty.roles.insert(name.clone());
             }
             Change::SetRoleDescription { name, description } => {
-                check_description(description)?;
+                check_description(description, "Description")?;
                 let role = self
                     .roles
                     .get_mut(name)
@@ -832,7 +845,7 @@ impl Directory {
             } => {
                 check_policy_name(name)?;
                 if !description.is_empty() && checks == Checks::Current {
-                    check_description(description)?;
+                    check_description(description, "Description")?;
                 }
                 if self.policies.contains_key(name)
                     || system_policy(name).is_some()
@@ -870,7 +883,7 @@ impl Directory {
             }
             Change::UpdatePolicyDescription { name, description } => {
                 if !description.is_empty() {
-                    check_description(description)?;
+                    check_description(description, "NewDescription")?;
                 }
                 let policy = self.custom_mut(name)?;
                 policy.description.clone_from(description);

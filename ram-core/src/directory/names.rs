@@ -56,12 +56,12 @@ pub fn check_text(value: &str, max: usize, field: &'static str) -> Result<(), Di
             format!("found {len} characters; {field} must be 1 to {max} characters"),
         ));
     }
-    if value.chars().any(char::is_control) {
+    if value.chars().any(is_forging) {
         return Err(DirectoryError::invalid(
             &format!("InvalidParameter.{field}"),
             field,
             format!(
-                "found {}; {field} must not contain control characters",
+                "found {}; {field} must not contain control characters, line or paragraph separators, or bidirectional formatting characters",
                 crate::json::quote(value)
             ),
         ));
@@ -69,25 +69,34 @@ pub fn check_text(value: &str, max: usize, field: &'static str) -> Result<(), Di
     Ok(())
 }
 
+// The field checks below take the request parameter they report (`DisplayName` in
+// CreateUser, `NewDisplayName` in UpdateUser), so an error names what the caller sent.
+
+/// Characters that can make a printed value look like something else: control characters,
+/// Unicode line and paragraph separators, and bidirectional overrides and isolates.
+fn is_forging(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
 /// `DisplayName`: 1–128 characters (SDK docstring).
-pub fn check_display_name(value: &str) -> Result<(), DirectoryError> {
-    check_text(value, 128, "DisplayName")
+pub fn check_display_name(value: &str, field: &'static str) -> Result<(), DirectoryError> {
+    check_text(value, 128, field)
 }
 
 /// `Comments` of a user or group: 1–128 characters (SDK docstring).
-pub fn check_comments(value: &str) -> Result<(), DirectoryError> {
-    check_text(value, 128, "Comments")
+pub fn check_comments(value: &str, field: &'static str) -> Result<(), DirectoryError> {
+    check_text(value, 128, field)
 }
 
 /// `Description` of a role or custom policy: 1–1,024 characters (SDK docstring).
-pub fn check_description(value: &str) -> Result<(), DirectoryError> {
-    check_text(value, 1_024, "Description")
+pub fn check_description(value: &str, field: &'static str) -> Result<(), DirectoryError> {
+    check_text(value, 1_024, field)
 }
 
 /// `MobilePhone`: `<country code>-<number>` (SDK docstring; RAM documents no lengths).
 /// Chosen here: the E.164 bounds, a 1–3 digit country code and at most 15 digits in all,
 /// with at least 4 digits of number.
-pub fn check_mobile_phone(value: &str) -> Result<(), DirectoryError> {
+pub fn check_mobile_phone(value: &str, field: &'static str) -> Result<(), DirectoryError> {
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     let ok = value.split_once('-').is_some_and(|(cc, number)| {
         digits(cc) && digits(number) && cc.len() <= 3 && number.len() >= 4 && cc.len() + number.len() <= 15
@@ -96,10 +105,10 @@ pub fn check_mobile_phone(value: &str) -> Result<(), DirectoryError> {
         Ok(())
     } else {
         Err(DirectoryError::invalid(
-            "InvalidParameter.MobilePhone",
-            "MobilePhone",
+            &format!("InvalidParameter.{field}"),
+            field,
             format!(
-                "found {}; MobilePhone must be <country code>-<number>, e.g. 86-13800000000 (1 to 3 digits, '-', at least 4 digits, at most 15 digits in all)",
+                "found {}; {field} must be <country code>-<number>, e.g. 86-13800000000 (1 to 3 digits, '-', at least 4 digits, at most 15 digits in all)",
                 crate::json::quote(value)
             ),
         ))
@@ -109,7 +118,7 @@ pub fn check_mobile_phone(value: &str) -> Result<(), DirectoryError> {
 /// `Email`: RAM documents no format. Chosen here: at most 254 characters (RFC 5321's
 /// path limit), one `@` with a non-empty local part and a domain of non-empty dot-separated
 /// labels, no spaces or control characters.
-pub fn check_email(value: &str) -> Result<(), DirectoryError> {
+pub fn check_email(value: &str, field: &'static str) -> Result<(), DirectoryError> {
     let ok = value.chars().count() <= 254
         && !value.chars().any(|c| c.is_whitespace() || c.is_control())
         && value.split_once('@').is_some_and(|(local, domain)| {
@@ -122,10 +131,10 @@ pub fn check_email(value: &str) -> Result<(), DirectoryError> {
         Ok(())
     } else {
         Err(DirectoryError::invalid(
-            "InvalidParameter.Email",
-            "Email",
+            &format!("InvalidParameter.{field}"),
+            field,
             format!(
-                "found {}; Email must be an address like name@example.com (at most 254 characters, no spaces)",
+                "found {}; {field} must be an address like name@example.com (at most 254 characters, no spaces)",
                 crate::json::quote(value)
             ),
         ))
@@ -215,26 +224,32 @@ mod tests {
 
     #[test]
     fn text_rules() {
-        assert!(check_display_name("Alice Smith*").is_ok());
-        assert!(check_display_name(&"é".repeat(128)).is_ok());
-        assert!(check_display_name(&"é".repeat(129)).is_err());
-        assert!(check_display_name("").is_err());
-        let e = check_comments("line\nforged").unwrap_err();
+        assert!(check_display_name("Alice Smith*", "DisplayName").is_ok());
+        assert!(check_display_name(&"é".repeat(128), "DisplayName").is_ok());
+        assert!(check_display_name(&"é".repeat(129), "DisplayName").is_err());
+        assert!(check_display_name("", "DisplayName").is_err());
+        let e = check_comments("line\nforged", "Comments").unwrap_err();
         assert_eq!(e.code(), "InvalidParameter.Comments");
         assert!(e.to_string().contains("control characters"), "{e}");
-        assert!(check_comments(&"c".repeat(128)).is_ok());
-        assert!(check_comments(&"c".repeat(129)).is_err());
-        assert!(check_description(&"d".repeat(1_024)).is_ok());
+        for forging in ["a\u{2028}b", "a\u{202E}b", "a\u{2066}b", "a\u{7}b"] {
+            assert!(check_comments(forging, "Comments").is_err(), "{forging:?}");
+        }
+        assert!(check_comments("été, 東京, emoji 🙂", "Comments").is_ok());
+        assert!(check_comments(&"c".repeat(128), "Comments").is_ok());
+        assert!(check_comments(&"c".repeat(129), "Comments").is_err());
+        assert!(check_description(&"d".repeat(1_024), "Description").is_ok());
         assert_eq!(
-            check_description(&"d".repeat(1_025)).unwrap_err().code(),
-            "InvalidParameter.Description"
+            check_description(&"d".repeat(1_025), "NewDescription")
+                .unwrap_err()
+                .code(),
+            "InvalidParameter.NewDescription"
         );
     }
 
     #[test]
     fn phone_and_email_rules() {
         for ok in ["86-13800000000", "1-5550100", "852-12345678"] {
-            assert!(check_mobile_phone(ok).is_ok(), "{ok}");
+            assert!(check_mobile_phone(ok, "MobilePhone").is_ok(), "{ok}");
         }
         for bad in [
             "13800000000",
@@ -248,13 +263,13 @@ mod tests {
             "86-1-3800000",
         ] {
             assert_eq!(
-                check_mobile_phone(bad).unwrap_err().code(),
+                check_mobile_phone(bad, "MobilePhone").unwrap_err().code(),
                 "InvalidParameter.MobilePhone",
                 "{bad}"
             );
         }
         for ok in ["alice@example.com", "a.b+c@mail.example.cn"] {
-            assert!(check_email(ok).is_ok(), "{ok}");
+            assert!(check_email(ok, "Email").is_ok(), "{ok}");
         }
         let long = format!("{}@example.com", "a".repeat(250));
         for bad in [
@@ -267,7 +282,11 @@ mod tests {
             "alice@example..com",
             long.as_str(),
         ] {
-            assert_eq!(check_email(bad).unwrap_err().code(), "InvalidParameter.Email", "{bad}");
+            assert_eq!(
+                check_email(bad, "NewEmail").unwrap_err().code(),
+                "InvalidParameter.NewEmail",
+                "{bad}"
+            );
         }
     }
 

@@ -490,16 +490,16 @@ fn updating_user_fields_validates_each() {
     let before = d.clone();
     let long = "x".repeat(129);
     for (change, code) in [
-        (fields(Some(&long), None, None, None), "InvalidParameter.DisplayName"),
+        (fields(Some(&long), None, None, None), "InvalidParameter.NewDisplayName"),
         (
             fields(None, Some("13800000000"), None, None),
-            "InvalidParameter.MobilePhone",
+            "InvalidParameter.NewMobilePhone",
         ),
-        (fields(None, None, Some("alice"), None), "InvalidParameter.Email"),
-        (fields(None, None, None, Some(&long)), "InvalidParameter.Comments"),
+        (fields(None, None, Some("alice"), None), "InvalidParameter.NewEmail"),
+        (fields(None, None, None, Some(&long)), "InvalidParameter.NewComments"),
         (
             fields(None, None, None, Some("a\u{1b}[2J")),
-            "InvalidParameter.Comments",
+            "InvalidParameter.NewComments",
         ),
     ] {
         let err = d.apply(&[change]).unwrap_err();
@@ -564,7 +564,7 @@ fn renaming_a_group_moves_every_membership() {
                 new_name: None,
                 comments: Some("c".repeat(129)),
             },
-            "InvalidParameter.Comments",
+            "InvalidParameter.NewComments",
         ),
     ] {
         assert_eq!(d.apply(&[change]).unwrap_err().code(), code);
@@ -632,7 +632,7 @@ fn role_and_policy_descriptions() {
                 name: "ReadOss".into(),
                 description: long.clone(),
             },
-            "InvalidParameter.Description",
+            "InvalidParameter.NewDescription",
         ),
         (
             Change::UpdatePolicyDescription {
