@@ -300,11 +300,18 @@ pub enum Change {
     RecordLoginFailure {
         /// UserName.
         user: String,
+        /// The UserId the login was checked against: refused if the name now belongs to
+        /// another user (renamed in between), so one user's attempts never count for another.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_id: Option<String>,
     },
     /// A successful console login: clears the failed attempts, sets `LastLoginDate`.
     RecordLoginSuccess {
         /// UserName.
         user: String,
+        /// As for `RecordLoginFailure`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_id: Option<String>,
     },
     /// An MFA code of `step` was accepted: no code of that step or earlier is accepted
     /// again (`CheckAuthenticationCodeFail` if one already was).
@@ -1338,11 +1345,13 @@ impl Directory {
                 profile.set_password(password_hash, now);
                 profile.password_reset_required = false;
             }
-            Change::RecordLoginFailure { user } => {
+            Change::RecordLoginFailure { user, user_id } => {
+                self.check_same_user(user, user_id.as_deref())?;
                 let max = self.password_policy.max_login_attempts;
                 self.profile_mut(user)?.record_failure(now, max);
             }
-            Change::RecordLoginSuccess { user } => {
+            Change::RecordLoginSuccess { user, user_id } => {
+                self.check_same_user(user, user_id.as_deref())?;
                 self.profile_mut(user)?.failed_attempts.clear();
                 self.user_mut(user)?.last_login_date = Some(now);
             }
@@ -1444,6 +1453,14 @@ impl Directory {
         Ok(())
     }
 
+    /// Refuses a change recorded for user id `id` when `user` now names another user.
+    fn check_same_user(&self, user: &str, id: Option<&str>) -> Result<(), DirectoryError> {
+        match (self.users.get(user), id) {
+            (Some(u), Some(id)) if u.user_id != id => Err(DirectoryError::not_exist(EntityKind::User, user)),
+            _ => Ok(()),
+        }
+    }
+
     fn profile_mut(&mut self, user: &str) -> Result<&mut LoginProfile, DirectoryError> {
         self.user_mut(user)?
             .login_profile
@@ -1483,23 +1500,9 @@ impl Directory {
             .users
             .remove(old)
             .ok_or_else(|| DirectoryError::not_exist(EntityKind::User, old))?;
+        self.repoint_user_references(&user, Some(new));
         user.user_name = new.to_owned();
         user.renamed_date = Some(now);
-        for g in &user.groups {
-            if let Some(group) = self.groups.get_mut(g) {
-                for m in group.members.iter_mut().filter(|m| *m == old) {
-                    new.clone_into(m);
-                }
-            }
-        }
-        for k in &user.access_keys {
-            self.key_owners.insert(k.access_key_id.clone(), new.to_owned());
-        }
-        if let Some(serial) = &user.mfa_device
-            && let Some(device) = self.mfa_devices.get_mut(serial)
-        {
-            device.user_name = Some(new.to_owned());
-        }
         self.users.insert(new.to_owned(), user);
         dirty.users.insert(old.to_owned());
         dirty.users.insert(new.to_owned());
@@ -1559,24 +1562,45 @@ impl Directory {
                 ));
             }
         }
+        self.repoint_user_references(&user, None);
+        self.users.remove(name);
+        dirty.users.insert(name.to_owned());
+        Ok(())
+    }
+
+    /// Points every reference to `user` held outside it (group member lists, the key-owner
+    /// index, its MFA device) at the name `to`, or drops them (`None`, a deletion). Renames
+    /// and deletions share it so that no kind of reference is moved by one and missed by the
+    /// other.
+    fn repoint_user_references(&mut self, user: &User, to: Option<&str>) {
+        let name = user.user_name.as_str();
         for g in &user.groups {
             if let Some(group) = self.groups.get_mut(g) {
-                group.members.retain(|m| m != name);
+                match to {
+                    Some(new) => group
+                        .members
+                        .iter_mut()
+                        .filter(|m| *m == name)
+                        .for_each(|m| new.clone_into(m)),
+                    None => group.members.retain(|m| m != name),
+                }
             }
         }
         for k in &user.access_keys {
-            self.key_owners.remove(&k.access_key_id);
+            match to {
+                Some(new) => self.key_owners.insert(k.access_key_id.clone(), new.to_owned()),
+                None => self.key_owners.remove(&k.access_key_id),
+            };
         }
         if let Some(serial) = &user.mfa_device
             && let Some(device) = self.mfa_devices.get_mut(serial)
         {
-            // The last used step stays: a code accepted once is never accepted again.
-            device.user_name = None;
-            device.enable_date = None;
+            device.user_name = to.map(str::to_owned);
+            if to.is_none() {
+                // The last used step stays: a code accepted once is never accepted again.
+                device.enable_date = None;
+            }
         }
-        self.users.remove(name);
-        dirty.users.insert(name.to_owned());
-        Ok(())
     }
 }
 

@@ -177,7 +177,13 @@ impl Directory {
         {
             return Err((LoginError::Locked { until }, Vec::new()));
         }
-        let failure = |e| (e, vec![Change::RecordLoginFailure { user: user.to_owned() }]);
+        let failure = |e| {
+            let record = Change::RecordLoginFailure {
+                user: user.to_owned(),
+                user_id: Some(u.user_id.clone()),
+            };
+            (e, vec![record])
+        };
         if !verify_password(password, &profile.password_hash) {
             return Err(failure(LoginError::InvalidCredentials));
         }
@@ -265,7 +271,10 @@ impl Directory {
                 Err(_) => return refuse(LoginError::Unavailable, changes),
             }
         }
-        changes.push(Change::RecordLoginSuccess { user: user.to_owned() });
+        changes.push(Change::RecordLoginSuccess {
+            user: user.to_owned(),
+            user_id: Some(verified.user.user_id.clone()),
+        });
         let hours = i64::from(self.security_preference.login_session_duration.clamp(1, 24));
         let session = ConsoleSession {
             account_id: self.account_id.clone(),

@@ -427,6 +427,44 @@ fn a_rename_ends_sessions_issued_before_it_even_without_a_user_id() {
 }
 
 #[test]
+fn login_bookkeeping_never_lands_on_the_next_holder_of_a_name() {
+    let mut d = dir();
+    let t0 = at("2024-05-01T12:00:00Z");
+    let profile = |u: &str, pw: &str| Change::CreateLoginProfile {
+        user: u.into(),
+        password_hash: fast_hash(pw),
+        password_reset_required: false,
+        mfa_bind_required: false,
+    };
+    d.apply_at(
+        &[
+            user("alice"),
+            user("zed"),
+            profile("alice", "alice password 1"),
+            profile("zed", "zed password 1"),
+        ],
+        t0,
+    )
+    .unwrap();
+    let failed = d.login("alice", "wrong", None, t0);
+    let succeeded = d.login("alice", "alice password 1", None, t0);
+    // Between the check and the bookkeeping, zed takes the name.
+    d.apply_at(
+        &[update_user("alice", Some("alicia")), update_user("zed", Some("alice"))],
+        t0,
+    )
+    .unwrap();
+    let before = d.clone();
+    for attempt in [failed, succeeded] {
+        assert_eq!(
+            d.apply_at(&attempt.changes, t0).unwrap_err().code(),
+            "EntityNotExist.User"
+        );
+        assert_eq!(d, before);
+    }
+}
+
+#[test]
 fn renaming_a_user_is_refused_cleanly() {
     let (mut d, _, _) = alice_with_everything();
     d.apply(&[user("bob")]).unwrap();
