@@ -41,7 +41,18 @@ pub(crate) fn quote(s: &str) -> String {
     if shown.len() < s.len() {
         shown.push('…');
     }
-    serde_json::to_string(&shown).unwrap_or_else(|_| "\"?\"".to_owned())
+    let quoted = serde_json::to_string(&shown).unwrap_or_else(|_| "\"?\"".to_owned());
+    // JSON escapes control characters; these others would still reorder or break the
+    // line a message is printed on.
+    quoted
+        .chars()
+        .map(|c| match c {
+            '\u{2028}' | '\u{2029}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => {
+                format!("\\u{:04x}", u32::from(c))
+            }
+            c => c.to_string(),
+        })
+        .collect()
 }
 
 impl<'de> Deserialize<'de> for Json {
@@ -125,6 +136,17 @@ mod tests {
             members[1].1,
             Json::Array(vec![Json::Bool(true), Json::Null, Json::String("x".into())])
         );
+    }
+
+    #[test]
+    fn quote_escapes_what_could_forge_a_printed_line() {
+        assert_eq!(quote("a\nb\u{7}"), r#""a\nb\u0007""#);
+        assert_eq!(
+            quote("evil\u{202E}txt\u{2028}x\u{2066}"),
+            r#""evil\u202etxt\u2028x\u2066""#
+        );
+        assert_eq!(quote("été 東京"), "\"été 東京\"");
+        assert_eq!(quote(&"x".repeat(100)), format!("\"{}…\"", "x".repeat(80)));
     }
 
     #[test]
