@@ -107,7 +107,9 @@ impl ConsoleLogin {
     }
 
     /// Whether the cookie is `Secure` (sent over HTTPS only); turn off for plain-HTTP
-    /// development servers only.
+    /// development servers only. A cookie named with the `__Host-` or `__Secure-` prefix
+    /// (browsers then bind it to the origin, so a sibling subdomain cannot plant one) is
+    /// always `Secure`, since browsers refuse such a cookie without it.
     pub fn secure(mut self, secure: bool) -> ConsoleLogin {
         self.secure = secure;
         self
@@ -160,10 +162,12 @@ impl ConsoleLogin {
     /// The `Set-Cookie` value carrying `token` until the session expires.
     pub fn set_cookie(&self, token: &str, session: &ConsoleSession, now: Timestamp) -> String {
         let max_age = session.expiration.duration_since(now).as_secs().max(0);
+        // `__Host-` also demands `Path=/` and no `Domain`, which every cookie here has.
+        let secure = self.secure || self.cookie.starts_with("__Host-") || self.cookie.starts_with("__Secure-");
         format!(
             "{}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict{}",
             self.cookie,
-            if self.secure { "; Secure" } else { "" }
+            if secure { "; Secure" } else { "" }
         )
     }
 }

@@ -138,3 +138,38 @@ fn login_errors_have_statuses_and_no_secrets() {
     assert_eq!((e.status(), e.code()), (401, "Login.InvalidCredentials"));
     assert!(!e.message().contains("wrong") && !e.to_json("h").contains("wrong"));
 }
+
+#[test]
+fn prefixed_cookie_names_are_always_secure() {
+    let auth = Arc::new(Authorizer::new(Directory::new("123456789012").unwrap()));
+    auth.apply(&[Change::CreateUser {
+        name: "alice".into(),
+        display_name: None,
+    }])
+    .unwrap();
+    let hash = auth
+        .snapshot()
+        .directory()
+        .hash_new_password("alice", PASSWORD, Argon2Params::INSECURE_FAST)
+        .unwrap();
+    auth.apply(&[Change::CreateLoginProfile {
+        user: "alice".into(),
+        password_hash: hash,
+        password_reset_required: false,
+        mfa_bind_required: false,
+    }])
+    .unwrap();
+    let now = Timestamp::now();
+    let login = ConsoleLogin::new(auth.clone()).secure(false);
+    let (session, token) = login.login("alice", PASSWORD, None, now).unwrap();
+    let cookie = |name: &str| login.clone().cookie_name(name).set_cookie(&token, &session, now);
+    assert!(!cookie("ram_console").contains("Secure"));
+    for name in ["__Host-ram_console", "__Secure-ram_console"] {
+        let c = cookie(name);
+        assert!(c.starts_with(&format!("{name}=RAMCS1.")), "{c}");
+        assert!(
+            c.ends_with("; Secure") && c.contains("; Path=/;") && !c.contains("Domain"),
+            "{c}"
+        );
+    }
+}
