@@ -54,8 +54,9 @@
 //! journal of another state file, or one continuing a later revision than the state file's
 //! (an older copy of the state file put back), is refused. The journal itself is created by
 //! temp file and rename, so its header is never torn. On load the records past the state
-//! file's `Revision` are replayed with [`Directory::apply_at`] (deterministic for a given
-//! `now`); a batch that no longer applies is reported as corruption. A last line without its
+//! file's `Revision` are replayed with [`Directory::replay_at`] (deterministic for a given
+//! `now`, and without the content checks added after a batch was written); a batch that no
+//! longer applies is reported as corruption. A last line without its
 //! newline or whose checksum does not match is a write cut short by a crash: ignored, and cut
 //! off by the next writer; a record is never applied in part. A damaged line before the last,
 //! or an intact line (checksum matching) that does not read, is corruption: refused, the file
