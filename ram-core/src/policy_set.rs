@@ -11,8 +11,11 @@
 //! each policy's own index: those indexes belong to the compiled policies, which a directory
 //! shares between every user and group holding them, so a check in a 100,000-user directory
 //! touches little memory of its own (the set's list of policies) and the rest is warm in the
-//! cache. A set of many policies (more than [`MERGE_ABOVE`]) builds one merged index instead,
-//! so that its cost does not grow with the number of policies.
+//! cache. Before reading a policy's index, a set skips the policies that have nothing for the
+//! request's service, and those whose statements all require byte pairs that the request's
+//! resource lacks (a policy scoped to one bucket, instance or path prefix, asked about
+//! another). A set of many policies (more than [`MERGE_ABOVE`]) builds one merged index
+//! instead, so that its cost does not grow with the number of policies.
 
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
@@ -73,6 +76,10 @@ pub struct CompiledPolicy {
     /// [`service_bit`] of every service the index has statements for; all ones if it has
     /// statements for any service (the global list).
     services: u64,
+    /// The byte pairs every indexed statement's resource requires (the intersection of
+    /// their resource filters): a request whose resource lacks one of them cannot match any
+    /// statement of this policy, which is then skipped without reading its index.
+    required: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -151,10 +158,12 @@ impl CompiledPolicy {
             statements,
             index: Index::default(),
             services: 0,
+            required: 0,
         };
         let mut index = Index::default();
         index.add(0, &policy.statements);
         policy.services = index.services_mask();
+        policy.required = index.required_bigrams();
         policy.index = index;
         policy
     }
@@ -341,6 +350,17 @@ impl Index {
             .fold(0, |m, (key, _)| m | service_bit(hash_folded(service(key))))
     }
 
+    /// The byte pairs every entry's resource filter requires (0 without entries).
+    fn required_bigrams(&self) -> u64 {
+        let buckets = self.exact.iter().chain(self.services.iter()).map(|(_, b)| b);
+        std::iter::once(&self.global)
+            .chain(buckets)
+            .flat_map(|b| b.deny.iter().chain(&b.allow))
+            .map(|e| e.filter)
+            .reduce(|a, b| a & b)
+            .unwrap_or(0)
+    }
+
     /// The buckets that may hold statements for the action.
     #[inline]
     fn buckets(&self, key: &ActionKey<'_>) -> [Option<&Bucket>; 3] {
@@ -392,6 +412,14 @@ impl<'a> ActionKey<'a> {
     #[inline]
     fn may_match(&self, e: Entry) -> bool {
         e.filter & !self.resource == 0
+    }
+
+    /// Whether any statement of the policy may apply: it has statements for the action's
+    /// service and its resources' common byte pairs are all in the resource (false: none
+    /// can, and its index need not be read).
+    #[inline]
+    fn may_apply(&self, services: u64, p: &CompiledPolicy) -> bool {
+        (services & self.service_bit != 0 || services == u64::MAX) && p.required & !self.resource == 0
     }
 }
 
@@ -548,7 +576,7 @@ impl PolicySet {
         // made an explicit deny in a small set 30% slower for a few ns off the other
         // decisions.)
         for (services, p) in self.compiled.iter() {
-            if services & key.service_bit == 0 && *services != u64::MAX {
+            if !key.may_apply(*services, p) {
                 continue;
             }
             let holds = |e: &Entry| key.may_match(*e) && applies(&p.statements[e.statement as usize], e.check, req);
@@ -559,7 +587,7 @@ impl PolicySet {
             }
         }
         for (services, p) in self.compiled.iter() {
-            if services & key.service_bit == 0 && *services != u64::MAX {
+            if !key.may_apply(*services, p) {
                 continue;
             }
             let holds = |e: &Entry| key.may_match(*e) && applies(&p.statements[e.statement as usize], e.check, req);
@@ -595,8 +623,10 @@ impl PolicySet {
         match &self.merged {
             Some(index) => add(None, index.buckets(&key)),
             None => {
-                for (p, (_, policy)) in self.compiled.iter().enumerate() {
-                    add(Some(p as u32), policy.index.buckets(&key));
+                for (p, (services, policy)) in self.compiled.iter().enumerate() {
+                    if key.may_apply(*services, policy) {
+                        add(Some(p as u32), policy.index.buckets(&key));
+                    }
                 }
             }
         }
@@ -857,6 +887,47 @@ mod tests {
         assert_eq!(
             decide(&s, "oss:GetObject", "acs:oss:x:1:bucket/c/k"),
             Decision::ExplicitDeny
+        );
+    }
+
+    #[test]
+    fn policy_filter_is_what_all_its_statements_require() {
+        let compile = |d: &str| CompiledPolicy::new(&PolicyDocument::parse(d).unwrap());
+        let scoped = compile(
+            r#"{"Version":"1","Statement":[
+            {"Effect":"Allow","Action":"oss:Get*","Resource":"acs:oss:*:1:bucket/logs/*"},
+            {"Effect":"Deny","Action":"oss:GetObjectAcl","Resource":"acs:oss:*:1:bucket/logs/private/*"}]}"#,
+        );
+        assert_eq!(scoped.required, required_bigrams("acs:oss:*:1:bucket/logs/*"));
+        // A statement that requires nothing (any resource, NotResource) makes the policy
+        // require nothing; so does a policy without statements.
+        for d in [
+            r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"oss:Get*","Resource":"acs:oss:*:1:bucket/logs/*"},{"Effect":"Allow","Action":"ecs:*","Resource":"*"}]}"#,
+            r#"{"Version":"1","Statement":[{"Effect":"Deny","Action":"oss:*","NotResource":"acs:oss:*:1:bucket/logs/*"}]}"#,
+            r#"{"Version":"1","Statement":[]}"#,
+        ] {
+            assert_eq!(compile(d).required, 0, "{d}");
+        }
+        let s = set(&[
+            r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"oss:Get*","Resource":"acs:oss:*:1:bucket/logs/*"},
+               {"Effect":"Deny","Action":"oss:GetObjectAcl","Resource":"acs:oss:*:1:bucket/logs/private/*"}]}"#,
+            r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"oss:GetObject","Resource":"acs:oss:*:1:bucket/site/*"}]}"#,
+        ]);
+        assert_eq!(
+            decide(&s, "oss:GetObject", "acs:oss:x:1:bucket/logs/a"),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&s, "oss:GetObjectAcl", "acs:oss:x:1:bucket/logs/private/a"),
+            Decision::ExplicitDeny
+        );
+        assert_eq!(
+            decide(&s, "oss:GetObject", "acs:oss:x:1:bucket/site/a"),
+            Decision::Allow
+        );
+        assert_eq!(
+            decide(&s, "oss:GetObject", "acs:oss:x:1:bucket/other/a"),
+            Decision::ImplicitDeny
         );
     }
 
