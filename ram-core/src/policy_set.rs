@@ -168,6 +168,11 @@ impl CompiledPolicy {
         policy
     }
 
+    /// The policy with its `services` mask, as a list of policies holds it.
+    pub(crate) fn listed(self: &Arc<Self>) -> ListedPolicy {
+        (self.services, self.clone())
+    }
+
     /// Number of statements.
     pub fn len(&self) -> usize {
         self.statements.len()
@@ -286,7 +291,7 @@ pub struct PolicySet {
 const INLINE_POLICIES: usize = 16;
 
 /// A set's policies, each with its `services` mask.
-type PolicyList = SmallVec<[(u64, Arc<CompiledPolicy>); INLINE_POLICIES]>;
+type PolicyList = SmallVec<[ListedPolicy; INLINE_POLICIES]>;
 
 /// Sets of up to this many policies consult each policy's own (shared) index; larger sets
 /// build a merged one. Consulting a policy's index is one hash probe of warm memory, so a few
@@ -471,7 +476,7 @@ impl PolicySetBuilder {
 
     fn build_with(self, merge: bool) -> PolicySet {
         let (refs, mut compiled): (Vec<PolicyRef>, PolicyList) =
-            self.policies.into_iter().map(|(r, c)| (r, (c.services, c))).unzip();
+            self.policies.into_iter().map(|(r, c)| (r, c.listed())).unzip();
         compiled.shrink_to_fit();
         let merged = merge.then(|| {
             let mut index = Index::default();
@@ -550,8 +555,8 @@ impl PolicySet {
     /// any allows, else `ImplicitDeny`. Takes no lock and allocates nothing.
     #[inline]
     pub fn decide(&self, req: &Request<'_>) -> Decision {
-        let key = ActionKey::new(req);
         if let Some(index) = &self.merged {
+            let key = ActionKey::new(req);
             let buckets = index.buckets(&key);
             for b in buckets.iter().flatten() {
                 if b.deny
@@ -571,33 +576,7 @@ impl PolicySet {
             }
             return Decision::ImplicitDeny;
         }
-        // Each policy's own index, twice: all denies first, then the allows. (One pass that
-        // tries each policy's allows before the next policy's denies was measured too: it
-        // made an explicit deny in a small set 30% slower for a few ns off the other
-        // decisions.)
-        for (services, p) in self.compiled.iter() {
-            if !key.may_apply(*services, p) {
-                continue;
-            }
-            let holds = |e: &Entry| key.may_match(*e) && applies(&p.statements[e.statement as usize], e.check, req);
-            for b in p.index.buckets(&key).iter().flatten() {
-                if b.deny.iter().any(holds) {
-                    return Decision::ExplicitDeny;
-                }
-            }
-        }
-        for (services, p) in self.compiled.iter() {
-            if !key.may_apply(*services, p) {
-                continue;
-            }
-            let holds = |e: &Entry| key.may_match(*e) && applies(&p.statements[e.statement as usize], e.check, req);
-            for b in p.index.buckets(&key).iter().flatten() {
-                if b.allow.iter().any(holds) {
-                    return Decision::Allow;
-                }
-            }
-        }
-        Decision::ImplicitDeny
+        decide_each(self.compiled.len(), |i| &self.compiled[i], req)
     }
 
     /// Decides a request and says why: the deciding statements, and for an implicit deny the
@@ -687,6 +666,55 @@ impl PolicySet {
             }
         }
     }
+}
+
+/// A policy of a set, with its [`CompiledPolicy::services`] mask copied beside it.
+pub(crate) type ListedPolicy = (u64, Arc<CompiledPolicy>);
+
+/// Decides a request on the list of `len` policies that `policy(i)` gives, through each
+/// policy's own index (a set without a merged index; the authorizer's users, who list
+/// positions in a table of policies): all denies first, then the allows. (One pass that tries each policy's
+/// allows before the next policy's denies was measured too: it made an explicit deny in a
+/// small set 30% slower for a few ns off the other decisions.) The first pass notes which
+/// policies may apply, so the second visits only those.
+#[inline]
+pub(crate) fn decide_each<'p>(len: usize, policy: impl Fn(usize) -> &'p ListedPolicy, req: &Request<'_>) -> Decision {
+    let key = ActionKey::new(req);
+    let mut applying = 0u64;
+    for i in 0..len {
+        let (services, p) = policy(i);
+        if !key.may_apply(*services, p) {
+            continue;
+        }
+        applying |= 1u64.checked_shl(i as u32).unwrap_or(0);
+        let holds = |e: &Entry| key.may_match(*e) && applies(&p.statements[e.statement as usize], e.check, req);
+        if p.index.buckets(&key).iter().flatten().any(|b| b.deny.iter().any(holds)) {
+            return Decision::ExplicitDeny;
+        }
+    }
+    let allows = |p: &CompiledPolicy| {
+        let holds = |e: &Entry| key.may_match(*e) && applies(&p.statements[e.statement as usize], e.check, req);
+        p.index
+            .buckets(&key)
+            .iter()
+            .flatten()
+            .any(|b| b.allow.iter().any(holds))
+    };
+    if len <= 64 {
+        let mut bits = applying;
+        while bits != 0 {
+            if allows(&policy(bits.trailing_zeros() as usize).1) {
+                return Decision::Allow;
+            }
+            bits &= bits - 1;
+        }
+    } else if (0..len).any(|i| {
+        let (services, p) = policy(i);
+        key.may_apply(*services, p) && allows(p)
+    }) {
+        return Decision::Allow;
+    }
+    Decision::ImplicitDeny
 }
 
 #[cfg(test)]

@@ -344,3 +344,147 @@ fn readers_never_see_half_a_change() {
         assert!(seen[0] + seen[1] > 0, "a reader made no check");
     }
 }
+
+/// Every decision for `users` in the authorizer's current snapshot, compared with their sets
+/// and with a snapshot built afresh from the same directory.
+fn assert_checks_decide_as_sets(auth: &Authorizer, users: &[String]) -> Vec<Decision> {
+    let snap = auth.snapshot();
+    let fresh = Authorizer::new(snap.directory().clone()).snapshot();
+    let ctx = RequestContext::new();
+    let mut decisions = Vec::new();
+    for u in users {
+        let set = snap.user_set(u).expect("the user's set");
+        for svc in ["ecs", "oss", "kms"] {
+            for action in ["GetThing", "ListThings", "DeleteThing"] {
+                for r in 0..5 {
+                    let action = format!("{svc}:{action}");
+                    let resource = format!("acs:{svc}:cn-hangzhou:{ACCOUNT}:r{r}/x");
+                    let req = Request::new(&action, &resource, &ctx);
+                    let caller = Caller::user(u);
+                    let d = snap.check(&caller, &req).unwrap();
+                    assert_eq!(d, set.decide(&req), "{u} {action} {resource}");
+                    assert_eq!(
+                        d,
+                        snap.explain(&caller, &req).unwrap().decision,
+                        "{u} {action} {resource}"
+                    );
+                    assert_eq!(d, fresh.check(&caller, &req).unwrap(), "{u} {action} {resource}");
+                    decisions.push(d);
+                }
+            }
+        }
+    }
+    decisions
+}
+
+/// A user's check reads their policies as positions in the snapshot's table of policies (up
+/// to 15 of them) and their set otherwise; either way it must decide as the set does, for
+/// users holding from none to 25 policies, as policies change, are deleted and are created.
+#[test]
+fn checks_decide_as_the_users_sets_as_policies_change() {
+    let auth = Authorizer::new(Directory::new(ACCOUNT).unwrap());
+    let document = |p: usize, effect: &str| {
+        let svc = ["ecs", "oss", "kms"][p % 3];
+        format!(
+            r#"{{"Effect":"{effect}","Action":"{svc}:Get*","Resource":"acs:{svc}:*:*:r{}/*"}},{{"Effect":"Allow","Action":["{svc}:List*","{svc}:Delete*"],"Resource":"acs:{svc}:*:*:r{}/*"}}"#,
+            p % 4,
+            (p + 1) % 5
+        )
+    };
+    let mut changes: Vec<Change> = (0..24)
+        .map(|p| {
+            policy(
+                &format!("P{p}"),
+                &document(p, if p % 5 == 0 { "Deny" } else { "Allow" }),
+            )
+        })
+        .collect();
+    for g in 0..3 {
+        changes.push(Change::CreateGroup { name: format!("g{g}") });
+        for p in g * 5..g * 5 + 5 {
+            changes.push(attach(PolicyTarget::Group(format!("g{g}")), &format!("P{p}")));
+        }
+    }
+    let users: Vec<String> = (0..8).map(|i| format!("u{i}")).collect();
+    for (i, u) in users.iter().enumerate() {
+        changes.push(user(u));
+        for k in 0..(i * 2).min(10) {
+            changes.push(attach(PolicyTarget::User(u.clone()), &format!("P{}", (i + k * 2) % 24)));
+        }
+        if i % 2 == 1 {
+            changes.push(attach(PolicyTarget::User(u.clone()), "AliyunECSFullAccess"));
+        }
+        for g in 0..i % 4 {
+            changes.push(Change::AddUserToGroup {
+                group: format!("g{g}"),
+                user: u.clone(),
+            });
+        }
+    }
+    auth.apply(&changes).unwrap();
+    let before = auth.snapshot();
+    let first = assert_checks_decide_as_sets(&auth, &users);
+    assert!(first.contains(&Decision::Allow) && first.contains(&Decision::ExplicitDeny));
+
+    // A new default version, a policy detached and deleted, new policies (new positions).
+    let mut changes = vec![Change::CreatePolicyVersion {
+        name: "P2".into(),
+        document: format!(r#"{{"Version":"1","Statement":[{}]}}"#, document(2, "Deny")),
+        set_as_default: true,
+        rotate: false,
+    }];
+    for u in &users {
+        if auth
+            .snapshot()
+            .directory()
+            .user(u)
+            .unwrap()
+            .policies
+            .iter()
+            .any(|a| a.policy_name == "P23")
+        {
+            changes.push(Change::DetachPolicy {
+                target: PolicyTarget::User(u.clone()),
+                policy_type: None,
+                policy: "P23".into(),
+            });
+        }
+    }
+    changes.push(Change::DeletePolicy {
+        name: "P23".into(),
+        cascade: true,
+    });
+    changes.push(policy("P24", &document(24, "Deny")));
+    changes.push(attach(PolicyTarget::User("u2".into()), "P24"));
+    changes.push(Change::DetachPolicy {
+        target: PolicyTarget::Group("g0".into()),
+        policy_type: None,
+        policy: "P1".into(),
+    });
+    changes.push(attach(PolicyTarget::Group("g0".into()), "P24"));
+    auth.apply(&changes).unwrap();
+    let second = assert_checks_decide_as_sets(&auth, &users);
+    assert_ne!(first, second);
+
+    // The snapshot from before the changes still decides as it did.
+    let ctx = RequestContext::new();
+    let mut old = Vec::new();
+    for u in &users {
+        for svc in ["ecs", "oss", "kms"] {
+            for action in ["GetThing", "ListThings", "DeleteThing"] {
+                for r in 0..5 {
+                    let (action, resource) = (
+                        format!("{svc}:{action}"),
+                        format!("acs:{svc}:cn-hangzhou:{ACCOUNT}:r{r}/x"),
+                    );
+                    old.push(
+                        before
+                            .check(&Caller::user(u), &Request::new(&action, &resource, &ctx))
+                            .unwrap(),
+                    );
+                }
+            }
+        }
+    }
+    assert_eq!(old, first);
+}
