@@ -82,15 +82,19 @@ pub struct CompiledPolicy {
     required: u64,
 }
 
+// The globs inline, first: a decision that reaches a statement reads its action and
+// resource globs, and in a large directory, where the shared policies' memory is often out
+// of the cache, a separate allocation for each was one more miss per statement (W-directory
+// at 100,000 users: a check about 15% faster with them inline).
 #[derive(Clone, Debug)]
 struct CompiledStatement {
+    actions: SmallVec<[Glob; 2]>,
+    /// `None` when the statement has no resource part (trust policies).
+    resources: Option<SmallVec<[Glob; 1]>>,
     effect: Effect,
     /// Lower-cased action patterns, kept to build indexes.
     action_patterns: Box<[Box<str>]>,
-    actions: Box<[Glob]>,
     not_action: bool,
-    /// `None` when the statement has no resource part (trust policies).
-    resources: Option<Box<[Glob]>>,
     not_resource: bool,
     /// Byte pairs every resource this statement can match contains ([`bigrams`]); 0 when
     /// nothing can be said (no resource part, `NotResource`).
