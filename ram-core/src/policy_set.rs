@@ -28,6 +28,7 @@ use crate::condition::Condition;
 use crate::context::RequestContext;
 use crate::decision::{Decision, Explanation, FailedCondition, MatchedStatement, PolicyRef};
 use crate::glob::Glob;
+use crate::name_table::Name;
 use crate::policy::{Effect, PolicyDocument};
 
 /// One request to decide: an action, a resource ARN and the context.
@@ -230,10 +231,12 @@ const CHECK_NONE: u32 = u32::MAX;
 /// Check the statement's whole action part (global list: `NotAction`, wildcard services).
 const CHECK_ALL: u32 = u32::MAX - 1;
 
+/// The statements of one index key. Entries inline: a policy's key (a service, an action)
+/// usually has one or two statements.
 #[derive(Clone, Debug, Default)]
 struct Bucket {
-    deny: Vec<Entry>,
-    allow: Vec<Entry>,
+    deny: SmallVec<[Entry; 2]>,
+    allow: SmallVec<[Entry; 2]>,
 }
 
 impl Bucket {
@@ -307,8 +310,8 @@ pub const MERGE_ABOVE: usize = 32;
 /// Statements indexed by the action they can match.
 #[derive(Clone, Debug, Default)]
 struct Index {
-    exact: HashTable<(Box<str>, Bucket)>,
-    services: HashTable<(Box<str>, Bucket)>,
+    exact: HashTable<(Name, Bucket)>,
+    services: HashTable<(Name, Bucket)>,
     global: Bucket,
 }
 
@@ -350,8 +353,9 @@ impl Index {
         if !self.global.deny.is_empty() || !self.global.allow.is_empty() {
             return u64::MAX;
         }
-        fn service(key: &str) -> &str {
-            key.split_once(':').map_or(key, |(svc, _)| svc)
+        fn service(key: &Name) -> &[u8] {
+            let key = key.as_bytes();
+            key.split(|&b| b == b':').next().unwrap_or(key)
         }
         self.services
             .iter()
@@ -407,10 +411,12 @@ impl<'a> ActionKey<'a> {
     #[inline]
     fn new(req: &Request<'a>) -> ActionKey<'a> {
         let action = req.action;
-        let service = action.split_once(':').map(|(svc, _)| (svc, hash_folded(svc)));
+        let service = action
+            .split_once(':')
+            .map(|(svc, _)| (svc, hash_folded(svc.as_bytes())));
         ActionKey {
             action,
-            action_hash: hash_folded(action),
+            action_hash: hash_folded(action.as_bytes()),
             service,
             service_bit: service.map_or(0, |(_, h)| service_bit(h)),
             resource: bigrams(req.resource.as_bytes()),
@@ -503,10 +509,10 @@ fn hasher() -> FixedState {
 
 /// Hash of the ASCII lower-case form of `s`, computed without allocating.
 #[inline]
-fn hash_folded(s: &str) -> u64 {
+fn hash_folded(s: &[u8]) -> u64 {
     let mut h = hasher().build_hasher();
     let mut buf = [0u8; 64];
-    for chunk in s.as_bytes().chunks(buf.len()) {
+    for chunk in s.chunks(buf.len()) {
         let b = &mut buf[..chunk.len()];
         b.copy_from_slice(chunk);
         b.make_ascii_lowercase();
@@ -515,18 +521,27 @@ fn hash_folded(s: &str) -> u64 {
     h.finish()
 }
 
-fn bucket<'t>(table: &'t mut HashTable<(Box<str>, Bucket)>, key: &str) -> &'t mut Bucket {
-    let hash = hash_folded(key);
-    let entry = table.entry(hash, |(k, _)| k.eq_ignore_ascii_case(key), |(k, _)| hash_folded(k));
-    &mut entry.or_insert_with(|| (key.into(), Bucket::default())).into_mut().1
+fn bucket<'t>(table: &'t mut HashTable<(Name, Bucket)>, key: &str) -> &'t mut Bucket {
+    let hash = hash_folded(key.as_bytes());
+    let entry = table.entry(
+        hash,
+        |(k, _)| k.as_bytes().eq_ignore_ascii_case(key.as_bytes()),
+        |(k, _)| hash_folded(k.as_bytes()),
+    );
+    &mut entry
+        .or_insert_with(|| (Name::new(key), Bucket::default()))
+        .into_mut()
+        .1
 }
 
 #[inline]
-fn lookup<'t>(table: &'t HashTable<(Box<str>, Bucket)>, hash: u64, key: &str) -> Option<&'t Bucket> {
+fn lookup<'t>(table: &'t HashTable<(Name, Bucket)>, hash: u64, key: &str) -> Option<&'t Bucket> {
     if table.is_empty() {
         return None;
     }
-    table.find(hash, |(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, b)| b)
+    table
+        .find(hash, |(k, _)| k.as_bytes().eq_ignore_ascii_case(key.as_bytes()))
+        .map(|(_, b)| b)
 }
 
 impl PolicySet {
@@ -966,7 +981,10 @@ mod tests {
     #[test]
     fn hash_is_case_insensitive_past_the_buffer() {
         let long = format!("svc:{}", "Ab".repeat(100));
-        assert_eq!(hash_folded(&long), hash_folded(&long.to_ascii_lowercase()));
+        assert_eq!(
+            hash_folded(long.as_bytes()),
+            hash_folded(long.to_ascii_lowercase().as_bytes())
+        );
         let s = set(&[&format!(
             r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Action":"{long}","Resource":"*"}}]}}"#
         )]);
