@@ -20,7 +20,7 @@ use crate::directory::{
 };
 use crate::name_table::{Name, NameTable};
 use crate::policy::PolicyDocument;
-use crate::policy_set::{CompiledPolicy, ListedPolicy, PolicySet, Request, decide_each};
+use crate::policy_set::{CompiledPolicy, ListedPolicy, PolicySet, Request, decide_each, explain_listed};
 
 /// Who is asking.
 #[derive(Clone, Copy, Debug)]
@@ -247,6 +247,18 @@ impl UserPolicies {
             // Positions come from the same snapshot as the table, which only grows.
             Some(ids) => decide_each(ids.len(), |i| &policies[usize::from(ids[i])], req),
             None => self.set.decide(req),
+        }
+    }
+
+    fn explain(&self, policies: &[ListedPolicy], req: &Request<'_>) -> Explanation {
+        match self.ids.get() {
+            Some(ids) => explain_listed(
+                ids.len(),
+                |i| &policies[usize::from(ids[i])],
+                |i| self.set.policy_ref(i),
+                req,
+            ),
+            None => self.set.explain(req),
         }
     }
 }
@@ -639,11 +651,10 @@ impl Snapshot {
                 return Ok(e);
             }
         }
-        let set = match identity {
-            Identity::User(user) => &user.set,
-            Identity::Role(set) => set,
-        };
-        Ok(set.explain(req))
+        Ok(match identity {
+            Identity::User(user) => user.explain(&self.policies, req),
+            Identity::Role(set) => set.explain(req),
+        })
     }
 }
 

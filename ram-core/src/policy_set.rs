@@ -601,89 +601,18 @@ impl PolicySet {
     /// Decides a request and says why: the deciding statements, and for an implicit deny the
     /// conditions that kept statements matching the action and resource from applying.
     pub fn explain(&self, req: &Request<'_>) -> Explanation {
-        let key = ActionKey::new(req);
-        let mut candidates: Vec<Entry> = Vec::new();
-        // `policy`: the set's number of the policy whose own index the buckets come from
-        // (`None` for the merged index, whose entries carry it).
-        let mut add = |policy: Option<u32>, buckets: [Option<&Bucket>; 3]| {
-            for e in buckets.iter().flatten().flat_map(|b| b.deny.iter().chain(&b.allow)) {
-                let e = Entry {
-                    policy: policy.unwrap_or(e.policy),
-                    ..*e
-                };
-                // A statement whose resource cannot match is skipped below anyway; the filter
-                // only saves reading it.
-                if key.may_match(e) && action_matches(self.statement(e), e.check, req.action) {
-                    candidates.push(Entry { check: CHECK_NONE, ..e });
-                }
-            }
-        };
-        match &self.merged {
-            Some(index) => add(None, index.buckets(&key)),
-            None => {
-                for (p, (services, policy)) in self.compiled.iter().enumerate() {
-                    if key.may_apply(*services, policy) {
-                        add(Some(p as u32), policy.index.buckets(&key));
-                    }
-                }
-            }
-        }
-        candidates.sort_unstable_by_key(|e| (e.policy, e.statement));
-        candidates.dedup();
+        explain_each(
+            self.compiled.len(),
+            |i| &self.compiled[i],
+            self.merged.as_deref(),
+            |i| &self.refs[i],
+            req,
+        )
+    }
 
-        let mut denies = Vec::new();
-        let mut allows = Vec::new();
-        let mut failed = Vec::new();
-        for e in candidates {
-            let st = self.statement(e);
-            if !st.resource_matches(req.resource) {
-                continue;
-            }
-            let policy = &self.refs[e.policy as usize];
-            let failing: Vec<&Condition> = st.conditions.iter().filter(|c| !c.holds(req.context)).collect();
-            if failing.is_empty() {
-                let m = MatchedStatement {
-                    policy: policy.name.clone(),
-                    version: policy.version.clone(),
-                    statement: e.statement as usize,
-                    effect: st.effect,
-                    source: policy.source.clone(),
-                };
-                match st.effect {
-                    Effect::Deny => denies.push(m),
-                    Effect::Allow => allows.push(m),
-                }
-            } else {
-                failed.extend(failing.into_iter().map(|c| FailedCondition {
-                    policy: policy.name.clone(),
-                    version: policy.version.clone(),
-                    statement: e.statement as usize,
-                    operator: c.operator(),
-                    key: c.key().to_owned(),
-                    effect: st.effect,
-                    source: policy.source.clone(),
-                }));
-            }
-        }
-        if !denies.is_empty() {
-            Explanation {
-                decision: Decision::ExplicitDeny,
-                matched: denies,
-                failed_conditions: None,
-            }
-        } else if !allows.is_empty() {
-            Explanation {
-                decision: Decision::Allow,
-                matched: allows,
-                failed_conditions: None,
-            }
-        } else {
-            Explanation {
-                decision: Decision::ImplicitDeny,
-                matched: Vec::new(),
-                failed_conditions: Some(failed),
-            }
-        }
+    /// The reference of the set's policy number `i`.
+    pub(crate) fn policy_ref(&self, i: usize) -> &PolicyRef {
+        &self.refs[i]
     }
 }
 
@@ -734,6 +663,115 @@ pub(crate) fn decide_each<'p>(len: usize, policy: impl Fn(usize) -> &'p ListedPo
         return Decision::Allow;
     }
     Decision::ImplicitDeny
+}
+
+/// [`PolicySet::explain`] for a list of `len` policies without a merged index, given by
+/// `policy(i)` and named by `policy_ref(i)`, which is called only for the policies the
+/// answer names: the authorizer's users list their policies by position in a table and read
+/// their set's references only then (in a large directory, the set is one more cache miss).
+pub(crate) fn explain_listed<'p>(
+    len: usize,
+    policy: impl Fn(usize) -> &'p ListedPolicy,
+    policy_ref: impl Fn(usize) -> &'p PolicyRef,
+    req: &Request<'_>,
+) -> Explanation {
+    explain_each(len, policy, None, policy_ref, req)
+}
+
+/// What [`PolicySet::explain`] does, for the list of `len` policies that `policy(i)` gives,
+/// with their merged index if they have one, naming them by `policy_ref(i)`.
+fn explain_each<'p>(
+    len: usize,
+    policy: impl Fn(usize) -> &'p ListedPolicy,
+    merged: Option<&Index>,
+    policy_ref: impl Fn(usize) -> &'p PolicyRef,
+    req: &Request<'_>,
+) -> Explanation {
+    let statement = |e: Entry| &policy(e.policy as usize).1.statements[e.statement as usize];
+    let key = ActionKey::new(req);
+    let mut candidates: Vec<Entry> = Vec::new();
+    // `policy`: the set's number of the policy whose own index the buckets come from
+    // (`None` for the merged index, whose entries carry it).
+    let mut add = |policy: Option<u32>, buckets: [Option<&Bucket>; 3]| {
+        for e in buckets.iter().flatten().flat_map(|b| b.deny.iter().chain(&b.allow)) {
+            let e = Entry {
+                policy: policy.unwrap_or(e.policy),
+                ..*e
+            };
+            // A statement whose resource cannot match is skipped below anyway; the filter
+            // only saves reading it.
+            if key.may_match(e) && action_matches(statement(e), e.check, req.action) {
+                candidates.push(Entry { check: CHECK_NONE, ..e });
+            }
+        }
+    };
+    match merged {
+        Some(index) => add(None, index.buckets(&key)),
+        None => {
+            for p in 0..len {
+                let (services, policy) = policy(p);
+                if key.may_apply(*services, policy) {
+                    add(Some(p as u32), policy.index.buckets(&key));
+                }
+            }
+        }
+    }
+    candidates.sort_unstable_by_key(|e| (e.policy, e.statement));
+    candidates.dedup();
+
+    let mut denies = Vec::new();
+    let mut allows = Vec::new();
+    let mut failed = Vec::new();
+    for e in candidates {
+        let st = statement(e);
+        if !st.resource_matches(req.resource) {
+            continue;
+        }
+        let policy = policy_ref(e.policy as usize);
+        let failing: Vec<&Condition> = st.conditions.iter().filter(|c| !c.holds(req.context)).collect();
+        if failing.is_empty() {
+            let m = MatchedStatement {
+                policy: policy.name.clone(),
+                version: policy.version.clone(),
+                statement: e.statement as usize,
+                effect: st.effect,
+                source: policy.source.clone(),
+            };
+            match st.effect {
+                Effect::Deny => denies.push(m),
+                Effect::Allow => allows.push(m),
+            }
+        } else {
+            failed.extend(failing.into_iter().map(|c| FailedCondition {
+                policy: policy.name.clone(),
+                version: policy.version.clone(),
+                statement: e.statement as usize,
+                operator: c.operator(),
+                key: c.key().to_owned(),
+                effect: st.effect,
+                source: policy.source.clone(),
+            }));
+        }
+    }
+    if !denies.is_empty() {
+        Explanation {
+            decision: Decision::ExplicitDeny,
+            matched: denies,
+            failed_conditions: None,
+        }
+    } else if !allows.is_empty() {
+        Explanation {
+            decision: Decision::Allow,
+            matched: allows,
+            failed_conditions: None,
+        }
+    } else {
+        Explanation {
+            decision: Decision::ImplicitDeny,
+            matched: Vec::new(),
+            failed_conditions: Some(failed),
+        }
+    }
 }
 
 #[cfg(test)]

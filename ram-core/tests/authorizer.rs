@@ -352,6 +352,7 @@ fn assert_checks_decide_as_sets(auth: &Authorizer, users: &[String]) -> Vec<Deci
     let fresh = Authorizer::new(snap.directory().clone()).snapshot();
     let ctx = RequestContext::new();
     let mut decisions = Vec::new();
+    let mut failed_conditions = 0;
     for u in users {
         let set = snap.user_set(u).expect("the user's set");
         for svc in ["ecs", "oss", "kms"] {
@@ -363,17 +364,17 @@ fn assert_checks_decide_as_sets(auth: &Authorizer, users: &[String]) -> Vec<Deci
                     let caller = Caller::user(u);
                     let d = snap.check(&caller, &req).unwrap();
                     assert_eq!(d, set.decide(&req), "{u} {action} {resource}");
-                    assert_eq!(
-                        d,
-                        snap.explain(&caller, &req).unwrap().decision,
-                        "{u} {action} {resource}"
-                    );
+                    let why = snap.explain(&caller, &req).unwrap();
+                    assert_eq!(d, why.decision, "{u} {action} {resource}");
+                    assert_eq!(why, set.explain(&req), "{u} {action} {resource}");
+                    failed_conditions += why.failed_conditions.map_or(0, |f| f.len());
                     assert_eq!(d, fresh.check(&caller, &req).unwrap(), "{u} {action} {resource}");
                     decisions.push(d);
                 }
             }
         }
     }
+    assert!(failed_conditions > 0, "some explanations name failed conditions");
     decisions
 }
 
@@ -385,8 +386,15 @@ fn checks_decide_as_the_users_sets_as_policies_change() {
     let auth = Authorizer::new(Directory::new(ACCOUNT).unwrap());
     let document = |p: usize, effect: &str| {
         let svc = ["ecs", "oss", "kms"][p % 3];
+        // Every fourth policy allows only over TLS, which the requests below lack: explain
+        // then lists failed conditions.
+        let condition = if p % 4 == 1 {
+            r#","Condition":{"Bool":{"acs:SecureTransport":"true"}}"#
+        } else {
+            ""
+        };
         format!(
-            r#"{{"Effect":"{effect}","Action":"{svc}:Get*","Resource":"acs:{svc}:*:*:r{}/*"}},{{"Effect":"Allow","Action":["{svc}:List*","{svc}:Delete*"],"Resource":"acs:{svc}:*:*:r{}/*"}}"#,
+            r#"{{"Effect":"{effect}","Action":"{svc}:Get*","Resource":"acs:{svc}:*:*:r{}/*"}},{{"Effect":"Allow","Action":["{svc}:List*","{svc}:Delete*"],"Resource":"acs:{svc}:*:*:r{}/*"{condition}}}"#,
             p % 4,
             (p + 1) % 5
         )
@@ -425,6 +433,7 @@ fn checks_decide_as_the_users_sets_as_policies_change() {
     let before = auth.snapshot();
     let first = assert_checks_decide_as_sets(&auth, &users);
     assert!(first.contains(&Decision::Allow) && first.contains(&Decision::ExplicitDeny));
+    assert!(first.contains(&Decision::ImplicitDeny));
 
     // A new default version, a policy detached and deleted, new policies (new positions).
     let mut changes = vec![Change::CreatePolicyVersion {
