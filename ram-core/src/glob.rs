@@ -90,7 +90,7 @@ impl Glob {
                     && eq(&t[..p.len()], p.as_bytes(), fold)
                     && eq(&t[t.len() - s.len()..], s.as_bytes(), fold)
             }
-            Kind::Contains(c) => find_literal(text, c.as_bytes(), 0, t.len(), fold).is_some(),
+            Kind::Contains(c) => find_literal(text, c, 0, t.len(), fold).is_some(),
             Kind::General(g) => g.is_match(text, fold),
         }
     }
@@ -150,7 +150,8 @@ fn eq(text: &[u8], pattern: &[u8], fold: bool) -> bool {
 }
 
 /// Leftmost occurrence of the literal `n` in `text[from..limit]`, as (start, end).
-fn find_literal(text: &str, n: &[u8], from: usize, limit: usize, fold: bool) -> Option<(usize, usize)> {
+fn find_literal(text: &str, literal: &Name, from: usize, limit: usize, fold: bool) -> Option<(usize, usize)> {
+    let n = literal.as_bytes();
     let hay = &text.as_bytes()[from..limit];
     if n.len() > hay.len() {
         return None;
@@ -161,8 +162,12 @@ fn find_literal(text: &str, n: &[u8], from: usize, limit: usize, fold: bool) -> 
         find_short(hay, n)?
     } else {
         // Both are valid UTF-8 (a needle is a whole literal of the pattern) and `from`/`limit`
-        // are char boundaries, so `str::find` applies.
-        let needle = std::str::from_utf8(n).expect("a literal of a str pattern");
+        // are char boundaries, so `str::find` applies. A literal this long is kept as a `str`
+        // on the heap, so it is not validated again on every search.
+        let needle = match literal.heap_str() {
+            Some(needle) => needle,
+            None => std::str::from_utf8(n).expect("a literal of a str pattern"),
+        };
         text[from..limit].find(needle)?
     };
     Some((from + start, from + start + n.len()))
@@ -276,7 +281,7 @@ impl Segment {
     /// Leftmost placement within `text[from..limit]`, as (start, end).
     fn find(&self, text: &str, from: usize, limit: usize, fold: bool) -> Option<(usize, usize)> {
         if let [Piece::Literal(l)] = self.0.as_slice() {
-            return find_literal(text, l.as_bytes(), from, limit, fold);
+            return find_literal(text, l, from, limit, fold);
         }
         let t = text.as_bytes();
         let mut start = from;
@@ -416,7 +421,7 @@ mod tests {
                     }
                     let expected = t[from..].find(n).map(|s| (from + s, from + s + n.len()));
                     assert_eq!(
-                        find_literal(t, n.as_bytes(), from, t.len(), false),
+                        find_literal(t, &Name::new(n), from, t.len(), false),
                         expected,
                         "{n:?} in {t:?} from {from}"
                     );

@@ -56,6 +56,15 @@ impl Name {
         }
     }
 
+    /// The name as a `str` when it is stored on the heap (longer than [`INLINE`] bytes).
+    #[inline]
+    pub(crate) fn heap_str(&self) -> Option<&str> {
+        match self {
+            Name::Inline { .. } => None,
+            Name::Heap(s) => Some(s),
+        }
+    }
+
     #[inline]
     pub(crate) fn len(&self) -> usize {
         self.as_bytes().len()
@@ -79,6 +88,15 @@ struct Slot<V> {
     hash: u64,
     name: Name,
     value: V,
+}
+
+impl<V> Slot<V> {
+    /// Whether this is the slot of `name` (whose hash is `hash`): the hash only skips other
+    /// names quickly, the bytes decide.
+    #[inline]
+    fn is(&self, hash: u64, name: &str) -> bool {
+        self.hash == hash && self.name.is(name)
+    }
 }
 
 /// Name → `V`, sharded and copied on write (see the module documentation).
@@ -115,7 +133,7 @@ impl<V: Clone> NameTable<V> {
     pub(crate) fn get(&self, name: &str) -> Option<&V> {
         let hash = self.hash(name);
         self.shards[Self::shard(hash)]
-            .find(hash, |s| s.hash == hash && s.name.is(name))
+            .find(hash, |s| s.is(hash, name))
             .map(|s| &s.value)
     }
 
@@ -123,7 +141,7 @@ impl<V: Clone> NameTable<V> {
     pub(crate) fn insert(&mut self, name: &str, value: V) {
         let hash = self.hash(name);
         let shard = Arc::make_mut(&mut self.shards[Self::shard(hash)]);
-        match shard.entry(hash, |s| s.hash == hash && s.name.is(name), |s| s.hash) {
+        match shard.entry(hash, |s| s.is(hash, name), |s| s.hash) {
             hashbrown::hash_table::Entry::Occupied(mut o) => o.get_mut().value = value,
             hashbrown::hash_table::Entry::Vacant(v) => {
                 v.insert(Slot {
@@ -138,7 +156,7 @@ impl<V: Clone> NameTable<V> {
     /// Removes `name`; copies its shard only if it is there.
     pub(crate) fn remove(&mut self, name: &str) -> Option<V> {
         let hash = self.hash(name);
-        let eq = |s: &Slot<V>| s.hash == hash && s.name.is(name);
+        let eq = |s: &Slot<V>| s.is(hash, name);
         let shard = &mut self.shards[Self::shard(hash)];
         shard.find(hash, eq)?;
         let (slot, _) = Arc::make_mut(shard).find_entry(hash, eq).ok()?.remove();
