@@ -2,8 +2,8 @@
 //! (spec section 4).
 //!
 //! Readers load the current [`Snapshot`] through `arc-swap` (no lock, no blocking) and
-//! evaluate the precomputed policy set of the caller. Writers are serialized by a mutex,
-//! apply a batch to a copy of the directory, rebuild only the sets the batch touched and
+//! evaluate the caller's precomputed policies. Writers are serialized by a mutex, apply a
+//! batch to a copy of the directory, rebuild only the users and roles the batch touched and
 //! publish the next snapshot with one atomic swap: a reader sees the old directory or the new
 //! one, never half of a change, and the very next check sees the change.
 
@@ -186,13 +186,16 @@ pub struct Snapshot {
     custom: HashMap<String, CustomPolicy>,
     /// Every compiled policy a user's entry can list ([`UserPolicies`]), by position: the
     /// system policies, then the custom policies in the order this snapshot's line first
-    /// compiled them. A position is never given to another policy: a deleted policy's
-    /// becomes [`NO_POLICY`]. Shared between snapshots until a policy changes.
+    /// compiled them. A position is never given to another policy (a deleted policy's
+    /// becomes [`NO_POLICY`]), so a slot carried over from an earlier snapshot of the line
+    /// still means what it meant; once the positions run out, the next publish that changes a
+    /// policy compiles a fresh snapshot, which numbers the live policies densely again.
+    /// Shared between snapshots until a policy changes.
     policies: Arc<[ListedPolicy]>,
     /// User name -> the user's policies, in a table whose lookup is about one cache miss in
     /// a large directory (see [`NameTable`]).
     users: NameTable<UserPolicies>,
-    /// Active access key id -> its user and the user's set: a signed check is one lookup
+    /// Active access key id -> its user and the user's policies: a signed check is one lookup
     /// here instead of the directory's key index plus its user map (measured on W-directory
     /// at 100,000 users: about 2 µs less per check, those lookups being cache misses).
     keys: NameTable<ActiveKey>,
@@ -221,7 +224,7 @@ enum Identity<'a> {
 struct CustomPolicy {
     version: Arc<str>,
     compiled: Arc<CompiledPolicy>,
-    /// Its position in [`Snapshot::policies`] (`None` once all 65,535 are taken).
+    /// Its position in [`Snapshot::policies`] (`None` once all [`POSITIONS`] are taken).
     id: Option<u16>,
 }
 
@@ -233,7 +236,8 @@ struct CustomPolicy {
 /// one of about the same price (`perf` on W-directory at 100,000 users: each about a fifth
 /// of a check). So the slot lists the policies itself, as 2-byte positions in a table that
 /// every check shares and keeps warm, and the set is read only to explain a decision, or to
-/// decide for a user who holds more than [`INLINE_IDS`] policies.
+/// decide for a user who holds more than [`INLINE_IDS`] policies, or a policy without a
+/// position.
 #[derive(Clone, Debug)]
 struct UserPolicies {
     ids: PolicyIds,
@@ -244,7 +248,8 @@ impl UserPolicies {
     #[inline]
     fn decide(&self, policies: &[ListedPolicy], req: &Request<'_>) -> Decision {
         match self.ids.get() {
-            // Positions come from the same snapshot as the table, which only grows.
+            // Positions come from this snapshot or an earlier one of its line: the table only
+            // grows, and a position never changes policy.
             Some(ids) => decide_each(ids.len(), |i| &policies[usize::from(ids[i])], req),
             None => self.set.decide(req),
         }
@@ -262,6 +267,10 @@ impl UserPolicies {
         }
     }
 }
+
+/// Positions in [`Snapshot::policies`]: what a `u16` can number (a few in unit tests, so
+/// that they can run out).
+const POSITIONS: usize = if cfg!(test) { 40 } else { u16::MAX as usize };
 
 /// Policies a [`UserPolicies`] lists by position: a user's own plus a few groups'.
 const INLINE_IDS: usize = 15;
@@ -380,6 +389,10 @@ impl Snapshot {
             for name in &dirty.policies {
                 snap.recompile(name, &mut policies);
             }
+            if policies.len() >= POSITIONS && snap.custom.len() + SYSTEM_COMPILED.len() < POSITIONS / 2 {
+                // Mostly the positions of deleted policies: start the numbering afresh.
+                return Snapshot::new(snap.directory);
+            }
             snap.policies = policies.into();
             let touches = |list: &[AttachedPolicy]| {
                 list.iter()
@@ -445,7 +458,7 @@ impl Snapshot {
             Some(old) => old.id,
             None => u16::try_from(policies.len())
                 .ok()
-                .filter(|&id| id < u16::MAX)
+                .filter(|&id| usize::from(id) < POSITIONS)
                 .inspect(|_| {
                     policies.push(NO_POLICY.listed());
                 }),
@@ -550,7 +563,8 @@ impl Snapshot {
         };
     }
 
-    /// Authenticates the caller and returns the identity set to evaluate (`None` for root).
+    /// Authenticates the caller and returns the identity policies to evaluate (`None` for
+    /// root).
     fn identity(&self, caller: &Caller<'_>) -> Result<Option<Identity<'_>>, AuthError> {
         match caller.principal {
             Principal::Root => {
@@ -806,5 +820,67 @@ mod tests {
             &snap.policies[usize::from(a)].1,
             &snap.custom.get("A").unwrap().compiled
         ));
+    }
+
+    #[test]
+    fn positions_of_deleted_policies_are_renumbered_once_they_run_out() {
+        let allow = |svc: &str| {
+            format!(r#"{{"Version":"1","Statement":[{{"Effect":"Allow","Action":"{svc}:*","Resource":"*"}}]}}"#)
+        };
+        let create = |name: &str, svc: &str| Change::CreatePolicy {
+            name: name.into(),
+            document: allow(svc),
+            description: String::new(),
+        };
+        let attach = |user: &str, policy: &str| Change::AttachPolicy {
+            target: crate::directory::PolicyTarget::User(user.into()),
+            policy_type: None,
+            policy: policy.into(),
+        };
+        let auth = Authorizer::new(Directory::new("123456789012").unwrap());
+        auth.apply(&[
+            Change::CreateUser {
+                name: "alice".into(),
+                display_name: None,
+            },
+            create("Ecs", "ecs"),
+            attach("alice", "Ecs"),
+        ])
+        .unwrap();
+        let ctx = crate::RequestContext::new();
+        let ecs = Request::new("ecs:DescribeInstances", "acs:ecs:*:1:instance/i-1", &ctx);
+        let oss = Request::new("oss:GetObject", "acs:oss:*:1:bucket/a", &ctx);
+        let mut renumbered = 0;
+        let mut last = auth.snapshot().policies.len();
+        let mut count = |len: usize| {
+            renumbered += usize::from(len < last);
+            last = len;
+        };
+        for round in 0..3 * POSITIONS {
+            let name = format!("T{round}");
+            auth.apply(&[create(&name, "oss")]).unwrap();
+            count(auth.snapshot().policies.len());
+            auth.apply(&[Change::DeletePolicy { name, cascade: true }]).unwrap();
+            let snap = auth.snapshot();
+            count(snap.policies.len());
+            assert!(snap.policies.len() <= POSITIONS);
+            let alice = snap.users.get("alice").unwrap();
+            assert!(
+                alice.ids.get().is_some(),
+                "round {round}: alice's policy keeps a position"
+            );
+            assert_eq!(snap.check(&Caller::user("alice"), &ecs), Ok(Decision::Allow));
+            assert_eq!(snap.check(&Caller::user("alice"), &oss), Ok(Decision::ImplicitDeny));
+        }
+        assert!(
+            renumbered >= 2,
+            "the positions ran out and were renumbered ({renumbered} times)"
+        );
+        // A policy created now gets a position and counts at once.
+        auth.apply(&[create("Oss", "oss"), attach("alice", "Oss")]).unwrap();
+        let snap = auth.snapshot();
+        assert!(snap.custom.get("Oss").unwrap().id.is_some());
+        assert_eq!(snap.users.get("alice").unwrap().ids.get().map(<[u16]>::len), Some(2));
+        assert_eq!(snap.check(&Caller::user("alice"), &oss), Ok(Decision::Allow));
     }
 }

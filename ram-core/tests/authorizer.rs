@@ -471,9 +471,34 @@ fn checks_decide_as_the_users_sets_as_policies_change() {
         policy: "P1".into(),
     });
     changes.push(attach(PolicyTarget::Group("g0".into()), "P24"));
+    // Renames move a user's and a group's members' entries.
+    changes.push(Change::UpdateUser {
+        name: "u3".into(),
+        new_name: Some("u3b".into()),
+        display_name: None,
+        mobile_phone: None,
+        email: None,
+        comments: None,
+    });
+    changes.push(Change::UpdateGroup {
+        name: "g1".into(),
+        new_name: Some("g1b".into()),
+        comments: None,
+    });
     auth.apply(&changes).unwrap();
-    let second = assert_checks_decide_as_sets(&auth, &users);
+    let renamed: Vec<String> = users
+        .iter()
+        .map(|u| if u == "u3" { "u3b".into() } else { u.clone() })
+        .collect();
+    let second = assert_checks_decide_as_sets(&auth, &renamed);
     assert_ne!(first, second);
+    assert!(
+        auth.check(
+            &Caller::user("u3"),
+            &Request::new("ecs:GetThing", "x", &RequestContext::new())
+        )
+        .is_err()
+    );
 
     // The snapshot from before the changes still decides as it did.
     let ctx = RequestContext::new();
