@@ -321,31 +321,24 @@ fn renaming_a_user_moves_every_reference_and_keeps_the_id() {
     assert_eq!(d.mfa_device(&serial).unwrap().user_name, None);
 }
 
+/// A directory with console users `alice` and `zed` (passwords "alice password 1" and "zed
+/// password 1", no MFA, so a login needs only the password), created at `t0`.
+fn alice_and_zed_with_passwords(t0: Timestamp) -> Directory {
+    let mut d = dir();
+    let profile = |u: &str| Change::CreateLoginProfile {
+        user: u.into(),
+        password_hash: fast_hash(&format!("{u} password 1")),
+        password_reset_required: false,
+        mfa_bind_required: false,
+    };
+    d.apply_at(&[user("alice"), user("zed"), profile("alice"), profile("zed")], t0)
+        .unwrap();
+    d
+}
+
 #[test]
 fn a_renamed_users_console_session_ends_and_does_not_pass_to_the_next_holder_of_the_name() {
-    // Users without MFA, so a login needs only the password.
-    let mut d = dir();
-    let t0 = at("2024-05-01T12:00:00Z");
-    d.apply_at(
-        &[
-            user("alice"),
-            user("zed"),
-            Change::CreateLoginProfile {
-                user: "alice".into(),
-                password_hash: fast_hash("alice password 1"),
-                password_reset_required: false,
-                mfa_bind_required: false,
-            },
-            Change::CreateLoginProfile {
-                user: "zed".into(),
-                password_hash: fast_hash("zed password 1"),
-                password_reset_required: false,
-                mfa_bind_required: false,
-            },
-        ],
-        t0,
-    )
-    .unwrap();
+    let mut d = alice_and_zed_with_passwords(at("2024-05-01T12:00:00Z"));
     let t1 = at("2024-05-01T13:00:00Z");
     let attempt = d.login("alice", "alice password 1", None, t1);
     d.apply_at(&attempt.changes, t1).unwrap();
@@ -363,24 +356,8 @@ fn a_renamed_users_console_session_ends_and_does_not_pass_to_the_next_holder_of_
 
 #[test]
 fn a_rename_ends_sessions_issued_before_it_even_without_a_user_id() {
-    let mut d = dir();
     let t0 = at("2024-05-01T12:00:00Z");
-    let profile = |u: &str, pw: &str| Change::CreateLoginProfile {
-        user: u.into(),
-        password_hash: fast_hash(pw),
-        password_reset_required: false,
-        mfa_bind_required: false,
-    };
-    d.apply_at(
-        &[
-            user("alice"),
-            user("zed"),
-            profile("alice", "alice password 1"),
-            profile("zed", "zed password 1"),
-        ],
-        t0,
-    )
-    .unwrap();
+    let mut d = alice_and_zed_with_passwords(t0);
     let t1 = at("2024-05-01T13:00:00Z");
     let attempt = d.login("alice", "alice password 1", None, t1);
     d.apply_at(&attempt.changes, t1).unwrap();
@@ -428,24 +405,8 @@ fn a_rename_ends_sessions_issued_before_it_even_without_a_user_id() {
 
 #[test]
 fn login_bookkeeping_never_lands_on_the_next_holder_of_a_name() {
-    let mut d = dir();
     let t0 = at("2024-05-01T12:00:00Z");
-    let profile = |u: &str, pw: &str| Change::CreateLoginProfile {
-        user: u.into(),
-        password_hash: fast_hash(pw),
-        password_reset_required: false,
-        mfa_bind_required: false,
-    };
-    d.apply_at(
-        &[
-            user("alice"),
-            user("zed"),
-            profile("alice", "alice password 1"),
-            profile("zed", "zed password 1"),
-        ],
-        t0,
-    )
-    .unwrap();
+    let mut d = alice_and_zed_with_passwords(t0);
     let failed = d.login("alice", "wrong", None, t0);
     let succeeded = d.login("alice", "alice password 1", None, t0);
     // Between the check and the bookkeeping, zed takes the name.
