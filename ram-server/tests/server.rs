@@ -112,6 +112,11 @@ async fn v3(addr: SocketAddr, key: (&str, &str), version: &str, action: &str, pa
     send(addr, &signed).await
 }
 
+/// A RAM API call by the administrator (signature V3).
+async fn admin(addr: SocketAddr, action: &str, params: &[(&str, &str)]) -> (u16, Value) {
+    v3(addr, ADMIN, RAM, action, params).await
+}
+
 async fn v1(addr: SocketAddr, key: (&str, &str), version: &str, action: &str, params: &[(&str, &str)]) -> (u16, Value) {
     let creds = Credentials::new(key.0, key.1);
     let call = Call::new(action, version).params(params);
@@ -133,19 +138,12 @@ fn err(r: &(u16, Value), status: u16, code: &str) {
 #[tokio::test(flavor = "current_thread")]
 async fn user_key_policy_attach_and_permission() {
     let (addr, path) = start(Enforcement::Strict).await;
-    let r = v3(
-        addr,
-        ADMIN,
-        RAM,
-        "CreateUser",
-        &[("UserName", "carol"), ("DisplayName", "Carol C")],
-    )
-    .await;
+    let r = admin(addr, "CreateUser", &[("UserName", "carol"), ("DisplayName", "Carol C")]).await;
     assert_eq!(ok(&r)["User"]["DisplayName"], "Carol C");
     // Persisted before the response: a reader sees it.
     assert!(FileStore::read(&path).unwrap().directory.user("carol").is_some());
 
-    let r = v3(addr, ADMIN, RAM, "CreateAccessKey", &[("UserName", "carol")]).await;
+    let r = admin(addr, "CreateAccessKey", &[("UserName", "carol")]).await;
     let key = ok(&r)["AccessKey"].clone();
     let carol = (
         key["AccessKeyId"].as_str().unwrap().to_owned(),
@@ -163,18 +161,14 @@ async fn user_key_policy_attach_and_permission() {
     assert_eq!(detail["NoPermissionType"], "ImplicitDeny");
 
     let doc = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"ram:List*","Resource":"*"}]}"#;
-    ok(&v3(
+    ok(&admin(
         addr,
-        ADMIN,
-        RAM,
         "CreatePolicy",
         &[("PolicyName", "lister"), ("PolicyDocument", doc)],
     )
     .await);
-    ok(&v3(
+    ok(&admin(
         addr,
-        ADMIN,
-        RAM,
         "AttachPolicyToUser",
         &[
             ("PolicyType", "Custom"),
@@ -200,18 +194,14 @@ async fn user_key_policy_attach_and_permission() {
 
     // An explicit deny names itself.
     let deny = r#"{"Version":"1","Statement":[{"Effect":"Deny","Action":"ram:ListUsers","Resource":"*"}]}"#;
-    ok(&v3(
+    ok(&admin(
         addr,
-        ADMIN,
-        RAM,
         "CreatePolicy",
         &[("PolicyName", "nolist"), ("PolicyDocument", deny)],
     )
     .await);
-    ok(&v3(
+    ok(&admin(
         addr,
-        ADMIN,
-        RAM,
         "AttachPolicyToUser",
         &[("PolicyName", "nolist"), ("UserName", "carol")],
     )
@@ -221,10 +211,8 @@ async fn user_key_policy_attach_and_permission() {
     assert_eq!(r.1["AccessDeniedDetail"]["NoPermissionType"], "ExplicitDeny");
 
     // carol's key signed requests: its last use is recorded.
-    let r = v3(
+    let r = admin(
         addr,
-        ADMIN,
-        RAM,
         "GetAccessKeyLastUsed",
         &[("UserName", "carol"), ("UserAccessKeyId", carol.0)],
     )
@@ -259,10 +247,8 @@ async fn authentication_failures() {
         "SignatureDoesNotMatch",
     );
     // A deactivated key stops working at once.
-    ok(&v3(
+    ok(&admin(
         addr,
-        ADMIN,
-        RAM,
         "UpdateAccessKey",
         &[("UserName", "bob"), ("UserAccessKeyId", BOB.0), ("Status", "Inactive")],
     )
@@ -277,11 +263,7 @@ async fn authentication_failures() {
 #[tokio::test(flavor = "current_thread")]
 async fn dispatch_errors_and_parameters() {
     let (addr, _) = start(Enforcement::Strict).await;
-    err(
-        &v3(addr, ADMIN, RAM, "NoSuchAction", &[]).await,
-        404,
-        "InvalidApi.NotFound",
-    );
+    err(&admin(addr, "NoSuchAction", &[]).await, 404, "InvalidApi.NotFound");
     err(
         &v3(addr, ADMIN, "2099-01-01", "ListUsers", &[]).await,
         404,
@@ -292,42 +274,40 @@ async fn dispatch_errors_and_parameters() {
         404,
         "InvalidApi.NotFound",
     );
-    err(&v3(addr, ADMIN, RAM, "GetUser", &[]).await, 400, "MissingUserName");
+    err(&admin(addr, "GetUser", &[]).await, 400, "MissingUserName");
     err(
-        &v3(addr, ADMIN, RAM, "ListUsers", &[("MaxItems", "lots")]).await,
+        &admin(addr, "ListUsers", &[("MaxItems", "lots")]).await,
         400,
         "InvalidParameter.MaxItems",
     );
     err(
-        &v3(addr, ADMIN, RAM, "ListUsers", &[("MaxItems", "0")]).await,
+        &admin(addr, "ListUsers", &[("MaxItems", "0")]).await,
         400,
         "InvalidParameter.MaxItems",
     );
     err(
-        &v3(addr, ADMIN, RAM, "CreateUser", &[("UserName", "bad name/../x")]).await,
+        &admin(addr, "CreateUser", &[("UserName", "bad name/../x")]).await,
         400,
         "InvalidParameter.UserName",
     );
     err(
-        &v3(addr, ADMIN, RAM, "GetUser", &[("UserName", "ghost")]).await,
+        &admin(addr, "GetUser", &[("UserName", "ghost")]).await,
         404,
         "EntityNotExist.User",
     );
     err(
-        &v3(addr, ADMIN, RAM, "CreateUser", &[("UserName", "bob")]).await,
+        &admin(addr, "CreateUser", &[("UserName", "bob")]).await,
         409,
         "EntityAlreadyExists.User",
     );
     err(
-        &v3(addr, ADMIN, RAM, "DeleteUser", &[("UserName", "bob")]).await,
+        &admin(addr, "DeleteUser", &[("UserName", "bob")]).await,
         409,
         "DeleteConflict.User.AccessKey",
     );
     err(
-        &v3(
+        &admin(
             addr,
-            ADMIN,
-            RAM,
             "CreateLoginProfile",
             &[
                 ("UserName", "bob"),
@@ -339,10 +319,8 @@ async fn dispatch_errors_and_parameters() {
         400,
         "InvalidParameter.PasswordResetRequired",
     );
-    let r = v3(
+    let r = admin(
         addr,
-        ADMIN,
-        RAM,
         "CreatePolicy",
         &[("PolicyName", "p"), ("PolicyDocument", "{not json")],
     )
@@ -363,7 +341,7 @@ async fn paging_with_marker() {
         if let Some(m) = &marker {
             params.push(("Marker", m.as_str()));
         }
-        let r = v3(addr, ADMIN, RAM, "ListUsers", &params).await;
+        let r = admin(addr, "ListUsers", &params).await;
         let body = ok(&r);
         for u in body["Users"]["User"].as_array().unwrap() {
             seen.push(u["UserName"].as_str().unwrap().to_owned());
@@ -520,10 +498,8 @@ fn names<'a>(list: &'a Value, inner: &str, field: &str) -> Vec<&'a str> {
 #[tokio::test(flavor = "current_thread")]
 async fn update_user_renames_and_stores_fields() {
     let (addr, path) = start(Enforcement::Strict).await;
-    let r = v3(
+    let r = admin(
         addr,
-        ADMIN,
-        RAM,
         "CreateUser",
         &[
             ("UserName", "carol"),
@@ -539,24 +515,15 @@ async fn update_user_renames_and_stores_fields() {
     assert_eq!(user["Email"], "carol@example.com");
     assert_eq!(user["Comments"], "first");
     let id = user["UserId"].clone();
-    ok(&v3(addr, ADMIN, RAM, "CreateGroup", &[("GroupName", "dev")]).await);
-    ok(&v3(
-        addr,
-        ADMIN,
-        RAM,
-        "AddUserToGroup",
-        &[("GroupName", "dev"), ("UserName", "carol")],
-    )
-    .await);
-    let key = ok(&v3(addr, ADMIN, RAM, "CreateAccessKey", &[("UserName", "carol")]).await)["AccessKey"].clone();
+    ok(&admin(addr, "CreateGroup", &[("GroupName", "dev")]).await);
+    ok(&admin(addr, "AddUserToGroup", &[("GroupName", "dev"), ("UserName", "carol")]).await);
+    let key = ok(&admin(addr, "CreateAccessKey", &[("UserName", "carol")]).await)["AccessKey"].clone();
     let carol = (
         key["AccessKeyId"].as_str().unwrap(),
         key["AccessKeySecret"].as_str().unwrap(),
     );
-    ok(&v3(
+    ok(&admin(
         addr,
-        ADMIN,
-        RAM,
         "AttachPolicyToUser",
         &[
             ("PolicyType", "System"),
@@ -566,10 +533,8 @@ async fn update_user_renames_and_stores_fields() {
     )
     .await);
 
-    let r = v3(
+    let r = admin(
         addr,
-        ADMIN,
-        RAM,
         "UpdateUser",
         &[
             ("UserName", "carol"),
@@ -594,21 +559,21 @@ async fn update_user_renames_and_stores_fields() {
     assert_eq!(stored.user("caroline").unwrap().groups, ["dev"]);
 
     // Get and List show the stored fields; memberships followed.
-    let r = v3(addr, ADMIN, RAM, "GetUser", &[("UserName", "caroline")]).await;
+    let r = admin(addr, "GetUser", &[("UserName", "caroline")]).await;
     assert_eq!(ok(&r)["User"]["Email"], "caroline@example.com");
     err(
-        &v3(addr, ADMIN, RAM, "GetUser", &[("UserName", "carol")]).await,
+        &admin(addr, "GetUser", &[("UserName", "carol")]).await,
         404,
         "EntityNotExist.User",
     );
-    let r = v3(addr, ADMIN, RAM, "ListUsers", &[]).await;
+    let r = admin(addr, "ListUsers", &[]).await;
     let listed = ok(&r)["Users"]["User"].as_array().unwrap().clone();
     let c = listed.iter().find(|u| u["UserName"] == "caroline").unwrap();
     assert_eq!(
         (c["Comments"].as_str(), c["MobilePhone"].as_str()),
         (Some("renamed"), Some("86-13800000000"))
     );
-    let r = v3(addr, ADMIN, RAM, "ListUsersForGroup", &[("GroupName", "dev")]).await;
+    let r = admin(addr, "ListUsersForGroup", &[("GroupName", "dev")]).await;
     assert_eq!(names(&ok(&r)["Users"], "User", "UserName"), ["caroline"]);
 
     // Her key signs requests under the new name, with her permissions.
@@ -618,26 +583,12 @@ async fn update_user_renames_and_stores_fields() {
 
     // Errors: unknown user, taken name, invalid values; nothing changes.
     err(
-        &v3(
-            addr,
-            ADMIN,
-            RAM,
-            "UpdateUser",
-            &[("UserName", "ghost"), ("NewComments", "x")],
-        )
-        .await,
+        &admin(addr, "UpdateUser", &[("UserName", "ghost"), ("NewComments", "x")]).await,
         404,
         "EntityNotExist.User",
     );
     err(
-        &v3(
-            addr,
-            ADMIN,
-            RAM,
-            "UpdateUser",
-            &[("UserName", "caroline"), ("NewUserName", "bob")],
-        )
-        .await,
+        &admin(addr, "UpdateUser", &[("UserName", "caroline"), ("NewUserName", "bob")]).await,
         409,
         "EntityAlreadyExists.User",
     );
@@ -652,29 +603,15 @@ async fn update_user_renames_and_stores_fields() {
         ("NewEmail", "not-an-address", "InvalidParameter.NewEmail"),
         ("NewComments", &"c".repeat(129)[..], "InvalidParameter.NewComments"),
     ] {
-        let r = v3(
-            addr,
-            ADMIN,
-            RAM,
-            "UpdateUser",
-            &[("UserName", "caroline"), (param, value)],
-        )
-        .await;
+        let r = admin(addr, "UpdateUser", &[("UserName", "caroline"), (param, value)]).await;
         err(&r, 400, code);
     }
     err(
-        &v3(
-            addr,
-            ADMIN,
-            RAM,
-            "CreateUser",
-            &[("UserName", "dave"), ("Email", "dave")],
-        )
-        .await,
+        &admin(addr, "CreateUser", &[("UserName", "dave"), ("Email", "dave")]).await,
         400,
         "InvalidParameter.Email",
     );
-    err(&v3(addr, ADMIN, RAM, "UpdateUser", &[]).await, 400, "MissingUserName");
+    err(&admin(addr, "UpdateUser", &[]).await, 400, "MissingUserName");
     let after = FileStore::read(&path).unwrap().directory;
     assert!(after.user("dave").is_none(), "a refused field refuses the user");
     let fields = |d: &Directory| {
@@ -691,18 +628,9 @@ async fn update_user_renames_and_stores_fields() {
 
     // bob may update only himself: renaming himself to another name needs that name too.
     let own = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"ram:UpdateUser","Resource":"acs:ram:*:*:user/bob"}]}"#;
-    ok(&v3(
+    ok(&admin(addr, "CreatePolicy", &[("PolicyName", "self"), ("PolicyDocument", own)]).await);
+    ok(&admin(
         addr,
-        ADMIN,
-        RAM,
-        "CreatePolicy",
-        &[("PolicyName", "self"), ("PolicyDocument", own)],
-    )
-    .await);
-    ok(&v3(
-        addr,
-        ADMIN,
-        RAM,
         "AttachPolicyToUser",
         &[("PolicyType", "Custom"), ("PolicyName", "self"), ("UserName", "bob")],
     )
@@ -742,28 +670,12 @@ async fn update_user_renames_and_stores_fields() {
 #[tokio::test(flavor = "current_thread")]
 async fn update_group_renames_and_members_keep_its_policies() {
     let (addr, _) = start(Enforcement::Strict).await;
-    let r = v3(
-        addr,
-        ADMIN,
-        RAM,
-        "CreateGroup",
-        &[("GroupName", "dev"), ("Comments", "developers")],
-    )
-    .await;
+    let r = admin(addr, "CreateGroup", &[("GroupName", "dev"), ("Comments", "developers")]).await;
     assert_eq!(ok(&r)["Group"]["Comments"], "developers");
-    ok(&v3(addr, ADMIN, RAM, "CreateGroup", &[("GroupName", "ops")]).await);
-    ok(&v3(
+    ok(&admin(addr, "CreateGroup", &[("GroupName", "ops")]).await);
+    ok(&admin(addr, "AddUserToGroup", &[("GroupName", "dev"), ("UserName", "bob")]).await);
+    ok(&admin(
         addr,
-        ADMIN,
-        RAM,
-        "AddUserToGroup",
-        &[("GroupName", "dev"), ("UserName", "bob")],
-    )
-    .await);
-    ok(&v3(
-        addr,
-        ADMIN,
-        RAM,
         "AttachPolicyToGroup",
         &[
             ("PolicyType", "System"),
@@ -774,10 +686,8 @@ async fn update_group_renames_and_members_keep_its_policies() {
     .await);
     ok(&v3(addr, BOB, RAM, "ListGroups", &[]).await);
 
-    let r = v3(
+    let r = admin(
         addr,
-        ADMIN,
-        RAM,
         "UpdateGroup",
         &[
             ("GroupName", "dev"),
@@ -796,24 +706,20 @@ async fn update_group_renames_and_members_keep_its_policies() {
     let groups = &ok(&r)["Groups"];
     assert_eq!(names(groups, "Group", "GroupName"), ["builders"]);
     assert_eq!(groups["Group"][0]["Comments"], "they build");
-    let r = v3(addr, ADMIN, RAM, "GetGroup", &[("GroupName", "builders")]).await;
+    let r = admin(addr, "GetGroup", &[("GroupName", "builders")]).await;
     assert_eq!(ok(&r)["Group"]["Comments"], "they build");
-    let r = v3(addr, ADMIN, RAM, "ListGroups", &[]).await;
+    let r = admin(addr, "ListGroups", &[]).await;
     assert_eq!(names(&ok(&r)["Groups"], "Group", "GroupName"), ["builders", "ops"]);
-    let r = v3(
+    let r = admin(
         addr,
-        ADMIN,
-        RAM,
         "ListEntitiesForPolicy",
         &[("PolicyType", "System"), ("PolicyName", "ReadOnlyAccess")],
     )
     .await;
     assert_eq!(ok(&r)["Groups"]["Group"][0]["Comments"], "they build");
     // Detaching from the new name takes bob's permission away: his set names the new group.
-    ok(&v3(
+    ok(&admin(
         addr,
-        ADMIN,
-        RAM,
         "DetachPolicyFromGroup",
         &[
             ("PolicyType", "System"),
@@ -825,22 +731,13 @@ async fn update_group_renames_and_members_keep_its_policies() {
     err(&v3(addr, BOB, RAM, "ListGroups", &[]).await, 403, "NoPermission");
 
     err(
-        &v3(
-            addr,
-            ADMIN,
-            RAM,
-            "UpdateGroup",
-            &[("GroupName", "dev"), ("NewComments", "x")],
-        )
-        .await,
+        &admin(addr, "UpdateGroup", &[("GroupName", "dev"), ("NewComments", "x")]).await,
         404,
         "EntityNotExist.Group",
     );
     err(
-        &v3(
+        &admin(
             addr,
-            ADMIN,
-            RAM,
             "UpdateGroup",
             &[("GroupName", "builders"), ("NewGroupName", "ops")],
         )
@@ -849,10 +746,8 @@ async fn update_group_renames_and_members_keep_its_policies() {
         "EntityAlreadyExists.Group",
     );
     err(
-        &v3(
+        &admin(
             addr,
-            ADMIN,
-            RAM,
             "UpdateGroup",
             &[("GroupName", "builders"), ("NewGroupName", "a/b")],
         )
@@ -861,10 +756,8 @@ async fn update_group_renames_and_members_keep_its_policies() {
         "InvalidParameter.NewGroupName",
     );
     err(
-        &v3(
+        &admin(
             addr,
-            ADMIN,
-            RAM,
             "UpdateGroup",
             &[("GroupName", "builders"), ("NewComments", &"c".repeat(129))],
         )
@@ -873,10 +766,8 @@ async fn update_group_renames_and_members_keep_its_policies() {
         "InvalidParameter.NewComments",
     );
     err(
-        &v3(
+        &admin(
             addr,
-            ADMIN,
-            RAM,
             "CreateGroup",
             &[("GroupName", "qa"), ("Comments", &"c".repeat(129))],
         )
@@ -885,7 +776,7 @@ async fn update_group_renames_and_members_keep_its_policies() {
         "InvalidParameter.Comments",
     );
     err(
-        &v3(addr, ADMIN, RAM, "GetGroup", &[("GroupName", "qa")]).await,
+        &admin(addr, "GetGroup", &[("GroupName", "qa")]).await,
         404,
         "EntityNotExist.Group",
     );
@@ -895,10 +786,8 @@ async fn update_group_renames_and_members_keep_its_policies() {
 async fn descriptions_of_policies_and_roles() {
     let (addr, _) = start(Enforcement::Strict).await;
     let doc = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"oss:Get*","Resource":"*"}]}"#;
-    ok(&v3(
+    ok(&admin(
         addr,
-        ADMIN,
-        RAM,
         "CreatePolicy",
         &[
             ("PolicyName", "ReadOss"),
@@ -907,10 +796,8 @@ async fn descriptions_of_policies_and_roles() {
         ],
     )
     .await);
-    let r = v3(
+    let r = admin(
         addr,
-        ADMIN,
-        RAM,
         "UpdatePolicyDescription",
         &[("PolicyName", "ReadOss"), ("NewDescription", "reads objects")],
     )
@@ -922,23 +809,19 @@ async fn descriptions_of_policies_and_roles() {
         (Some("Custom"), Some("v1"))
     );
     assert!(p["UpdateDate"].is_string() && p["CreateDate"].is_string());
-    let r = v3(
+    let r = admin(
         addr,
-        ADMIN,
-        RAM,
         "GetPolicy",
         &[("PolicyType", "Custom"), ("PolicyName", "ReadOss")],
     )
     .await;
     assert_eq!(ok(&r)["Policy"]["Description"], "reads objects");
-    let r = v3(addr, ADMIN, RAM, "ListPolicies", &[("PolicyType", "Custom")]).await;
+    let r = admin(addr, "ListPolicies", &[("PolicyType", "Custom")]).await;
     assert_eq!(ok(&r)["Policies"]["Policy"][0]["Description"], "reads objects");
 
     err(
-        &v3(
+        &admin(
             addr,
-            ADMIN,
-            RAM,
             "UpdatePolicyDescription",
             &[("PolicyName", "Nope"), ("NewDescription", "x")],
         )
@@ -947,10 +830,8 @@ async fn descriptions_of_policies_and_roles() {
         "EntityNotExist.Policy",
     );
     err(
-        &v3(
+        &admin(
             addr,
-            ADMIN,
-            RAM,
             "UpdatePolicyDescription",
             &[("PolicyName", "ReadOnlyAccess"), ("NewDescription", "x")],
         )
@@ -959,10 +840,8 @@ async fn descriptions_of_policies_and_roles() {
         "EntityNotExist.Policy",
     );
     err(
-        &v3(
+        &admin(
             addr,
-            ADMIN,
-            RAM,
             "UpdatePolicyDescription",
             &[("PolicyName", "ReadOss"), ("NewDescription", &"d".repeat(1_025))],
         )
@@ -983,16 +862,14 @@ async fn descriptions_of_policies_and_roles() {
         "NoPermission",
     );
     err(
-        &v3(addr, ADMIN, RAM, "UpdatePolicyDescription", &[]).await,
+        &admin(addr, "UpdatePolicyDescription", &[]).await,
         400,
         "MissingPolicyName",
     );
 
     let trust = r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Principal":{"RAM":["acs:ram::123456789012:root"]}}]}"#;
-    let r = v3(
+    let r = admin(
         addr,
-        ADMIN,
-        RAM,
         "CreateRole",
         &[
             ("RoleName", "reader"),
@@ -1002,22 +879,18 @@ async fn descriptions_of_policies_and_roles() {
     )
     .await;
     assert_eq!(ok(&r)["Role"]["Description"], "reads");
-    let r = v3(
+    let r = admin(
         addr,
-        ADMIN,
-        RAM,
         "UpdateRole",
         &[("RoleName", "reader"), ("NewDescription", "reads more")],
     )
     .await;
     assert_eq!(ok(&r)["Role"]["Description"], "reads more");
-    let r = v3(addr, ADMIN, RAM, "ListRoles", &[]).await;
+    let r = admin(addr, "ListRoles", &[]).await;
     assert_eq!(ok(&r)["Roles"]["Role"][0]["Description"], "reads more");
     err(
-        &v3(
+        &admin(
             addr,
-            ADMIN,
-            RAM,
             "UpdateRole",
             &[("RoleName", "reader"), ("NewDescription", &"d".repeat(1_025))],
         )
@@ -1026,10 +899,8 @@ async fn descriptions_of_policies_and_roles() {
         "InvalidParameter.NewDescription",
     );
     err(
-        &v3(
+        &admin(
             addr,
-            ADMIN,
-            RAM,
             "CreateRole",
             &[
                 ("RoleName", "writer"),
@@ -1042,7 +913,7 @@ async fn descriptions_of_policies_and_roles() {
         "InvalidParameter.Description",
     );
     err(
-        &v3(addr, ADMIN, RAM, "GetRole", &[("RoleName", "writer")]).await,
+        &admin(addr, "GetRole", &[("RoleName", "writer")]).await,
         404,
         "EntityNotExist.Role",
     );
