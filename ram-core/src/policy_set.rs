@@ -618,7 +618,10 @@ impl PolicySet {
     }
 }
 
-/// A policy of a set, with its [`CompiledPolicy::services`] mask copied beside it.
+/// A policy of a set, with its [`CompiledPolicy::services`] mask copied beside it, so that
+/// skipping a policy without the request's service reads only the list. (Reading the mask
+/// from the policy instead made a W-directory check at 100,000 users about 6% slower, 650 →
+/// 692 ns, six alternating runs in stop 11.)
 pub(crate) type ListedPolicy = (u64, Arc<CompiledPolicy>);
 
 /// Decides a request on the list of `len` policies that `policy(i)` gives, through each
@@ -630,6 +633,17 @@ pub(crate) type ListedPolicy = (u64, Arc<CompiledPolicy>);
 #[inline]
 pub(crate) fn decide_each<'p>(len: usize, policy: impl Fn(usize) -> &'p ListedPolicy, req: &Request<'_>) -> Decision {
     let key = ActionKey::new(req);
+    // Whether a statement of `p`, among its denies or its allows, applies.
+    let any_applies = |p: &CompiledPolicy, effect: Effect| {
+        let holds = |e: &Entry| key.may_match(*e) && applies(&p.statements[e.statement as usize], e.check, req);
+        p.index.buckets(&key).iter().flatten().any(|b| {
+            let entries = match effect {
+                Effect::Deny => &b.deny,
+                Effect::Allow => &b.allow,
+            };
+            entries.iter().any(holds)
+        })
+    };
     let mut applying = 0u64;
     for i in 0..len {
         let (services, p) = policy(i);
@@ -637,30 +651,21 @@ pub(crate) fn decide_each<'p>(len: usize, policy: impl Fn(usize) -> &'p ListedPo
             continue;
         }
         applying |= 1u64.checked_shl(i as u32).unwrap_or(0);
-        let holds = |e: &Entry| key.may_match(*e) && applies(&p.statements[e.statement as usize], e.check, req);
-        if p.index.buckets(&key).iter().flatten().any(|b| b.deny.iter().any(holds)) {
+        if any_applies(p, Effect::Deny) {
             return Decision::ExplicitDeny;
         }
     }
-    let allows = |p: &CompiledPolicy| {
-        let holds = |e: &Entry| key.may_match(*e) && applies(&p.statements[e.statement as usize], e.check, req);
-        p.index
-            .buckets(&key)
-            .iter()
-            .flatten()
-            .any(|b| b.allow.iter().any(holds))
-    };
     if len <= 64 {
         let mut bits = applying;
         while bits != 0 {
-            if allows(&policy(bits.trailing_zeros() as usize).1) {
+            if any_applies(&policy(bits.trailing_zeros() as usize).1, Effect::Allow) {
                 return Decision::Allow;
             }
             bits &= bits - 1;
         }
     } else if (0..len).any(|i| {
         let (services, p) = policy(i);
-        key.may_apply(*services, p) && allows(p)
+        key.may_apply(*services, p) && any_applies(p, Effect::Allow)
     }) {
         return Decision::Allow;
     }
