@@ -1006,22 +1006,18 @@ mod tests {
                {"Effect":"Deny","Action":"oss:GetObjectAcl","Resource":"acs:oss:*:1:bucket/logs/private/*"}]}"#,
             r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"oss:GetObject","Resource":"acs:oss:*:1:bucket/site/*"}]}"#,
         ]);
-        assert_eq!(
-            decide(&s, "oss:GetObject", "acs:oss:x:1:bucket/logs/a"),
-            Decision::Allow
-        );
-        assert_eq!(
-            decide(&s, "oss:GetObjectAcl", "acs:oss:x:1:bucket/logs/private/a"),
-            Decision::ExplicitDeny
-        );
-        assert_eq!(
-            decide(&s, "oss:GetObject", "acs:oss:x:1:bucket/site/a"),
-            Decision::Allow
-        );
-        assert_eq!(
-            decide(&s, "oss:GetObject", "acs:oss:x:1:bucket/other/a"),
-            Decision::ImplicitDeny
-        );
+        for (action, resource, expected) in [
+            ("oss:GetObject", "acs:oss:x:1:bucket/logs/a", Decision::Allow),
+            (
+                "oss:GetObjectAcl",
+                "acs:oss:x:1:bucket/logs/private/a",
+                Decision::ExplicitDeny,
+            ),
+            ("oss:GetObject", "acs:oss:x:1:bucket/site/a", Decision::Allow),
+            ("oss:GetObject", "acs:oss:x:1:bucket/other/a", Decision::ImplicitDeny),
+        ] {
+            assert_eq!(decide(&s, action, resource), expected, "{action} {resource}");
+        }
     }
 
     #[test]
