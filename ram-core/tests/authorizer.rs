@@ -345,6 +345,22 @@ fn readers_never_see_half_a_change() {
     }
 }
 
+/// The (action, resource) pairs the consistency test asks about for every user.
+fn consistency_requests() -> Vec<(String, String)> {
+    let mut requests = Vec::new();
+    for svc in ["ecs", "oss", "kms"] {
+        for action in ["GetThing", "ListThings", "DeleteThing"] {
+            for r in 0..5 {
+                requests.push((
+                    format!("{svc}:{action}"),
+                    format!("acs:{svc}:cn-hangzhou:{ACCOUNT}:r{r}/x"),
+                ));
+            }
+        }
+    }
+    requests
+}
+
 /// Every decision for `users` in the authorizer's current snapshot, compared with their sets
 /// and with a snapshot built afresh from the same directory.
 fn assert_checks_decide_as_sets(auth: &Authorizer, users: &[String]) -> Vec<Decision> {
@@ -355,23 +371,17 @@ fn assert_checks_decide_as_sets(auth: &Authorizer, users: &[String]) -> Vec<Deci
     let mut failed_conditions = 0;
     for u in users {
         let set = snap.user_set(u).expect("the user's set");
-        for svc in ["ecs", "oss", "kms"] {
-            for action in ["GetThing", "ListThings", "DeleteThing"] {
-                for r in 0..5 {
-                    let action = format!("{svc}:{action}");
-                    let resource = format!("acs:{svc}:cn-hangzhou:{ACCOUNT}:r{r}/x");
-                    let req = Request::new(&action, &resource, &ctx);
-                    let caller = Caller::user(u);
-                    let d = snap.check(&caller, &req).unwrap();
-                    assert_eq!(d, set.decide(&req), "{u} {action} {resource}");
-                    let why = snap.explain(&caller, &req).unwrap();
-                    assert_eq!(d, why.decision, "{u} {action} {resource}");
-                    assert_eq!(why, set.explain(&req), "{u} {action} {resource}");
-                    failed_conditions += why.failed_conditions.map_or(0, |f| f.len());
-                    assert_eq!(d, fresh.check(&caller, &req).unwrap(), "{u} {action} {resource}");
-                    decisions.push(d);
-                }
-            }
+        for (action, resource) in consistency_requests() {
+            let req = Request::new(&action, &resource, &ctx);
+            let caller = Caller::user(u);
+            let d = snap.check(&caller, &req).unwrap();
+            assert_eq!(d, set.decide(&req), "{u} {action} {resource}");
+            let why = snap.explain(&caller, &req).unwrap();
+            assert_eq!(d, why.decision, "{u} {action} {resource}");
+            assert_eq!(why, set.explain(&req), "{u} {action} {resource}");
+            failed_conditions += why.failed_conditions.map_or(0, |f| f.len());
+            assert_eq!(d, fresh.check(&caller, &req).unwrap(), "{u} {action} {resource}");
+            decisions.push(d);
         }
     }
     assert!(failed_conditions > 0, "some explanations name failed conditions");
@@ -504,20 +514,9 @@ fn checks_decide_as_the_users_sets_as_policies_change() {
     let ctx = RequestContext::new();
     let mut old = Vec::new();
     for u in &users {
-        for svc in ["ecs", "oss", "kms"] {
-            for action in ["GetThing", "ListThings", "DeleteThing"] {
-                for r in 0..5 {
-                    let (action, resource) = (
-                        format!("{svc}:{action}"),
-                        format!("acs:{svc}:cn-hangzhou:{ACCOUNT}:r{r}/x"),
-                    );
-                    old.push(
-                        before
-                            .check(&Caller::user(u), &Request::new(&action, &resource, &ctx))
-                            .unwrap(),
-                    );
-                }
-            }
+        for (action, resource) in consistency_requests() {
+            let req = Request::new(&action, &resource, &ctx);
+            old.push(before.check(&Caller::user(u), &req).unwrap());
         }
     }
     assert_eq!(old, first);
