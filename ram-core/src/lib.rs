@@ -45,6 +45,7 @@ mod json;
 mod name_table;
 pub mod policy;
 pub mod policy_set;
+mod prefetch;
 pub mod store;
 pub mod trust;
 pub mod value;
