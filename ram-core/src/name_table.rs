@@ -12,11 +12,17 @@
 //! Shards are `Arc`s: the snapshot of the next publish clones the shard array (a few
 //! hundred reference counts) and copies only the shards it changes, so a one-user change
 //! copies about 1/[`SHARDS`] of the table, not all of it.
+//!
+//! Names are hashed with `foldhash`'s quality variant under a per-table random seed: the
+//! shard, the position in a shard and `hashbrown`'s tag take three different parts of one
+//! hash, which its final mixing step spreads evenly whatever the names share (`user000042`
+//! and `user000043`). Like every fast hash it resists only naive hash flooding; here only an
+//! administrator of the directory can choose names, and a name never matches on its hash.
 
 use std::hash::BuildHasher;
 use std::sync::Arc;
 
-use foldhash::fast::RandomState;
+use foldhash::quality::RandomState;
 use hashbrown::HashTable;
 
 use crate::prefetch::prefetch;
