@@ -246,12 +246,12 @@ struct UserPolicies {
 
 impl UserPolicies {
     #[inline]
-    fn decide(&self, policies: &[ListedPolicy], key: ActionKey<'_>, req: &Request<'_>) -> Decision {
+    fn decide(&self, policies: &[ListedPolicy], key: &ActionKey<'_>, req: &Request<'_>) -> Decision {
         match self.ids.get() {
             // Positions come from this snapshot or an earlier one of its line: the table only
             // grows, and a position never changes policy.
             Some(ids) => decide_each(ids.len(), |i| &policies[usize::from(ids[i])], key, req),
-            None => self.set.decide(req),
+            None => self.set.decide_with(key, req),
         }
     }
 
@@ -568,9 +568,12 @@ impl Snapshot {
     /// request's key while it comes: the slot of a random user among 100,000 is the one cache
     /// miss a check cannot avoid, and [`ActionKey::new`] (hashing the action, scanning the
     /// resource) does not depend on it. W-directory at 100,000 users: a check 630 → 577 ns
-    /// (medians of 12 alternating `latency --quick` runs). `None` when the caller's table is
-    /// small and warm: there the key is prepared after the lookup, as preparing it first made
-    /// a check at 100 users 18 ns slower.
+    /// (medians of 12 alternating `latency --quick` runs in stop 12).
+    ///
+    /// `None` (the key is prepared after the lookup, as before) for root and role sessions,
+    /// which have no slot, and when the caller's table is small and warm
+    /// ([`crate::name_table::PREFETCH_ABOVE`]): there, preparing the key first made a check at
+    /// 100 users 18 ns slower (8 alternating runs, without the prefetch).
     #[inline]
     fn prepare<'r>(&self, caller: &Caller<'_>, req: &Request<'r>) -> Option<ActionKey<'r>> {
         let Principal::User(name) = caller.principal else {
@@ -656,7 +659,7 @@ impl Snapshot {
             }
         }
         Ok(match identity {
-            Identity::User(user) => user.decide(&self.policies, key.unwrap_or_else(|| ActionKey::new(req)), req),
+            Identity::User(user) => user.decide(&self.policies, &key.unwrap_or_else(|| ActionKey::new(req)), req),
             Identity::Role(set) => set.decide(req),
         })
     }
@@ -905,6 +908,7 @@ mod tests {
         assert_eq!(snap.users.get("alice").unwrap().ids.get().map(<[u16]>::len), Some(2));
         assert_eq!(snap.check(&Caller::user("alice"), &oss), Ok(Decision::Allow));
     }
+
     #[test]
     fn a_directory_large_enough_to_prefetch_decides_and_authenticates_as_its_sets_do() {
         use crate::name_table::PREFETCH_ABOVE;
@@ -912,11 +916,24 @@ mod tests {
         let doc = r#"{"Version":"1","Statement":[
             {"Effect":"Allow","Action":"ecs:*","Resource":"acs:ecs:*:*:instance/i-1*"},
             {"Effect":"Deny","Action":"ecs:DeleteInstance","Resource":"*"}]}"#;
-        let mut changes = vec![Change::CreatePolicy {
-            name: "Ecs".into(),
-            document: doc.into(),
-            description: String::new(),
-        }];
+        let attach = |user: &str, policy: &str| Change::AttachPolicy {
+            target: crate::directory::PolicyTarget::User(user.into()),
+            policy_type: None,
+            policy: policy.into(),
+        };
+        // "Ecs", and as many more as make user u0's list too long for its slot, so that u0 is
+        // decided through its set with the prepared key.
+        let policies: Vec<String> = std::iter::once("Ecs".to_owned())
+            .chain((0..INLINE_IDS).map(|i| format!("Filler{i}")))
+            .collect();
+        let mut changes: Vec<Change> = policies
+            .iter()
+            .map(|name| Change::CreatePolicy {
+                name: name.clone(),
+                document: doc.into(),
+                description: String::new(),
+            })
+            .collect();
         let users: Vec<String> = (0..2 * PREFETCH_ABOVE).map(|i| format!("u{i}")).collect();
         let mut keys = Vec::new();
         for (i, user) in users.iter().enumerate() {
@@ -924,12 +941,24 @@ mod tests {
                 name: user.clone(),
                 display_name: None,
             });
-            if i % 2 == 0 {
-                changes.push(Change::AttachPolicy {
-                    target: crate::directory::PolicyTarget::User(user.clone()),
-                    policy_type: None,
-                    policy: "Ecs".into(),
-                });
+            if i == 0 {
+                // Ten of its own and the rest through groups of five (the quotas).
+                changes.extend(policies[..10].iter().map(|p| attach(user, p)));
+                for (g, chunk) in policies[10..].chunks(5).enumerate() {
+                    let group = format!("g{g}");
+                    changes.push(Change::CreateGroup { name: group.clone() });
+                    changes.push(Change::AddUserToGroup {
+                        group: group.clone(),
+                        user: user.clone(),
+                    });
+                    changes.extend(chunk.iter().map(|p| Change::AttachPolicy {
+                        target: crate::directory::PolicyTarget::Group(group.clone()),
+                        policy_type: None,
+                        policy: p.clone(),
+                    }));
+                }
+            } else if i % 2 == 0 {
+                changes.push(attach(user, "Ecs"));
             }
             let key = Change::create_access_key(user).unwrap();
             if let Change::CreateAccessKey { access_key_id, .. } = &key {
@@ -940,8 +969,10 @@ mod tests {
         let auth = Authorizer::new(Directory::new("123456789012").unwrap());
         auth.apply(&changes).unwrap();
         let snap = auth.snapshot();
-        // Checks prepare the request before the lookup here (`Snapshot::prepare`).
-        assert!(snap.users.len() > PREFETCH_ABOVE && snap.keys.len() > PREFETCH_ABOVE);
+        assert!(
+            snap.users.get("u0").unwrap().ids.get().is_none(),
+            "u0 is decided by its set"
+        );
 
         let ctx = crate::RequestContext::new();
         let requests = [
@@ -961,9 +992,15 @@ mod tests {
         for (i, user) in users.iter().enumerate() {
             for (req, expected) in &requests {
                 let expected = if i % 2 == 0 { *expected } else { Decision::ImplicitDeny };
+                let set = &snap.users.get(user).unwrap().set;
                 for caller in [Caller::user(user), Caller::user_with_key(user, &keys[i])] {
+                    // The request's key is prepared before the lookup.
+                    if crate::prefetch::ENABLED {
+                        assert!(snap.prepare(&caller, req).is_some());
+                    }
                     assert_eq!(snap.check(&caller, req), Ok(expected), "{user} {}", req.action);
-                    assert_eq!(snap.explain(&caller, req).map(|e| e.decision), Ok(expected));
+                    assert_eq!(set.decide(req), expected);
+                    assert_eq!(snap.explain(&caller, req), Ok(set.explain(req)));
                 }
                 let other = &keys[(i + 1) % keys.len()];
                 assert_eq!(

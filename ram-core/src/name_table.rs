@@ -16,8 +16,10 @@
 //! Names are hashed with `foldhash`'s quality variant under a per-table random seed: the
 //! shard, the position in a shard and `hashbrown`'s tag take three different parts of one
 //! hash, which its final mixing step spreads evenly whatever the names share (`user000042`
-//! and `user000043`). Like every fast hash it resists only naive hash flooding; here only an
-//! administrator of the directory can choose names, and a name never matches on its hash.
+//! and `user000043`). foldhash claims only minimal resistance to hash flooding (none against
+//! someone who can time lookups to learn the seed), unlike std's SipHash, which would cost
+//! more than the rest of a lookup; here only an administrator of the directory can choose
+//! names, and a name never matches on its hash alone.
 
 use std::hash::BuildHasher;
 use std::sync::Arc;
@@ -25,7 +27,7 @@ use std::sync::Arc;
 use foldhash::quality::RandomState;
 use hashbrown::HashTable;
 
-use crate::prefetch::prefetch;
+use crate::prefetch::{self, prefetch};
 
 /// Names of up to this many bytes are stored inline; longer ones on the heap (one more miss
 /// to compare them). RAM user names are at most 64 characters, access key ids 24; glob
@@ -37,10 +39,11 @@ pub(crate) const INLINE: usize = 30;
 pub(crate) const SHARDS: usize = 256;
 
 /// [`NameTable::prefetch`] is a hint only for tables of more names than this. A smaller
-/// table's slots (80 bytes for a user) fit in a core's 1–2 MB L2 cache, where they stay warm
-/// when lookups repeat, and the second search of the shard's control bytes that a prefetch
-/// costs is not repaid: W-directory at 100 users was about 15 ns slower per check with it,
-/// and no faster at 10,000. (A few in unit tests, so that they prefetch.)
+/// table's slots (80 bytes for a user, 112 for an access key) fit in a core's 1–2 MB L2
+/// cache, where they stay warm when lookups repeat, and the second search of the shard's
+/// control bytes that a prefetch costs is not repaid. (Measured in stop 12 on W-directory,
+/// before this limit: 100 users 15–25 ns slower per check with the prefetch, 10,000 users no
+/// faster.)
 pub(crate) const PREFETCH_ABOVE: usize = if cfg!(test) { 8 } else { 16_384 };
 
 /// A string stored without a pointer to follow when it is short: a user name or key id in a
@@ -157,15 +160,16 @@ impl<V: Clone> NameTable<V> {
     /// Starts loading the slot of `name` into the caches without waiting for it, so that a
     /// caller can do other work while the (in a large table, likely) miss is served; a
     /// [`NameTable::get`] after it finds the slot warm. Does nothing in a table of up to
-    /// [`PREFETCH_ABOVE`] names; says whether it prefetched.
+    /// [`PREFETCH_ABOVE`] names, or on a target without prefetch hints; says whether it
+    /// prefetched.
     ///
     /// `find` reads only the shard's control bytes (small and warm) and hands each slot whose
-    /// tag matches the hash to the comparison, which here prefetches the slot (its start and
-    /// its value: a slot can span two cache lines) instead of reading it, and answers "not
-    /// this one" so that every candidate is prefetched.
+    /// tag matches the hash to the comparison, which here prefetches the slot instead of
+    /// reading it (its start, and its value, which may lie on the next cache line) and
+    /// answers "not this one" so that every candidate is prefetched.
     #[inline]
     pub(crate) fn prefetch(&self, name: &str) -> bool {
-        if self.len <= PREFETCH_ABOVE {
+        if !prefetch::ENABLED || self.len <= PREFETCH_ABOVE {
             return false;
         }
         let hash = self.hash(name);

@@ -425,6 +425,11 @@ impl<'a> ActionKey<'a> {
         }
     }
 
+    /// Whether this is the key of `req` (same action, same resource signature).
+    fn is_of(&self, req: &Request<'_>) -> bool {
+        std::ptr::eq(self.action, req.action) && self.resource == bigrams(req.resource.as_bytes())
+    }
+
     /// Whether the entry's statement may match the resource (false: it cannot).
     #[inline]
     fn may_match(&self, e: Entry) -> bool {
@@ -576,9 +581,15 @@ impl PolicySet {
     /// any allows, else `ImplicitDeny`. Takes no lock and allocates nothing.
     #[inline]
     pub fn decide(&self, req: &Request<'_>) -> Decision {
+        self.decide_with(&ActionKey::new(req), req)
+    }
+
+    /// [`PolicySet::decide`] with the request's key already prepared.
+    #[inline]
+    pub(crate) fn decide_with(&self, key: &ActionKey<'_>, req: &Request<'_>) -> Decision {
+        debug_assert!(key.is_of(req), "the key of another request");
         if let Some(index) = &self.merged {
-            let key = ActionKey::new(req);
-            let buckets = index.buckets(&key);
+            let buckets = index.buckets(key);
             for b in buckets.iter().flatten() {
                 if b.deny
                     .iter()
@@ -597,7 +608,7 @@ impl PolicySet {
             }
             return Decision::ImplicitDeny;
         }
-        decide_each(self.compiled.len(), |i| &self.compiled[i], ActionKey::new(req), req)
+        decide_each(self.compiled.len(), |i| &self.compiled[i], key, req)
     }
 
     /// Decides a request and says why: the deciding statements, and for an implicit deny the
@@ -636,13 +647,14 @@ pub(crate) type ListedPolicy = (u64, Arc<CompiledPolicy>);
 pub(crate) fn decide_each<'p>(
     len: usize,
     policy: impl Fn(usize) -> &'p ListedPolicy,
-    key: ActionKey<'_>,
+    key: &ActionKey<'_>,
     req: &Request<'_>,
 ) -> Decision {
+    debug_assert!(key.is_of(req), "the key of another request");
     // Whether a statement of `p`, among its denies or its allows, applies.
     let any_applies = |p: &CompiledPolicy, effect: Effect| {
         let holds = |e: &Entry| key.may_match(*e) && applies(&p.statements[e.statement as usize], e.check, req);
-        p.index.buckets(&key).iter().flatten().any(|b| {
+        p.index.buckets(key).iter().flatten().any(|b| {
             let entries = match effect {
                 Effect::Deny => &b.deny,
                 Effect::Allow => &b.allow,
@@ -703,6 +715,7 @@ fn explain_each<'p>(
     key: &ActionKey<'_>,
     req: &Request<'_>,
 ) -> Explanation {
+    debug_assert!(key.is_of(req), "the key of another request");
     let statement = |e: Entry| &policy(e.policy as usize).1.statements[e.statement as usize];
     let mut candidates: Vec<Entry> = Vec::new();
     // `policy`: the set's number of the policy whose own index the buckets come from
