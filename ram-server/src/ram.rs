@@ -800,12 +800,11 @@ fn list_groups_for_user(ctx: &Ctx<'_>, name: &str) -> R {
     let snapshot = ctx.app().authorizer().snapshot();
     let dir = snapshot.directory();
     let user = dir.user(name).ok_or_else(|| not_exist("User", name))?;
-    // Membership dates are not recorded: the group's creation date stands in for JoinDate.
     let groups = user
         .groups
         .iter()
         .filter_map(|g| dir.group(g))
-        .map(|g| json!({"GroupName": g.group_name, "Comments": views::text(&g.comments), "JoinDate": date(g.create_date)}))
+        .map(|g| json!({"GroupName": g.group_name, "Comments": views::text(&g.comments), "JoinDate": date(g.join_date(name))}))
         .collect();
     let (k, v) = wrapped("Groups", "Group", groups);
     Ok([(k, v)].into_iter().collect())
@@ -823,7 +822,7 @@ fn list_users_for_group(ctx: &Ctx<'_>, name: &str) -> R {
         .map(|u| {
             (
                 u.user_name.clone(),
-                json!({"UserName": u.user_name, "DisplayName": views::text(&u.display_name), "JoinDate": date(group.create_date)}),
+                json!({"UserName": u.user_name, "DisplayName": views::text(&u.display_name), "JoinDate": date(group.join_date(&u.user_name))}),
             )
         })
         .collect();

@@ -575,6 +575,12 @@ async fn update_user_renames_and_stores_fields() {
     );
     let r = admin(addr, "ListUsersForGroup", &[("GroupName", "dev")]).await;
     assert_eq!(names(&ok(&r)["Users"], "User", "UserName"), ["caroline"]);
+    // JoinDate is when carol joined, moved with the rename, in both lists.
+    let joined = stored.group("dev").unwrap().join_dates["caroline"];
+    let joined = ram_web::signer::format_timestamp(joined);
+    assert_eq!(ok(&r)["Users"]["User"][0]["JoinDate"], joined.as_str());
+    let r = admin(addr, "ListGroupsForUser", &[("UserName", "caroline")]).await;
+    assert_eq!(ok(&r)["Groups"]["Group"][0]["JoinDate"], joined.as_str());
 
     // Her key signs requests under the new name, with her permissions.
     let r = v3(addr, carol, STS, "GetCallerIdentity", &[]).await;

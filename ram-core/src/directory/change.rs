@@ -660,6 +660,7 @@ impl Directory {
                         create_date: now,
                         update_date: None,
                         members: Vec::new(),
+                        join_dates: Default::default(),
                         policies: Vec::new(),
                     },
                 );
@@ -731,6 +732,7 @@ impl Directory {
                 u.groups.push(group.clone());
                 if let Some(g) = self.groups.get_mut(group) {
                     g.members.push(user.clone());
+                    g.join_dates.insert(user.clone(), now);
                 }
                 dirty.users.insert(user.clone());
             }
@@ -749,6 +751,7 @@ impl Directory {
                 }
                 if let Some(g) = self.groups.get_mut(group) {
                     g.members.retain(|m| m != user);
+                    g.join_dates.remove(user);
                 }
                 dirty.users.insert(user.clone());
             }
@@ -1576,12 +1579,18 @@ impl Directory {
         let name = user.user_name.as_str();
         for g in &user.groups {
             if let Some(group) = self.groups.get_mut(g) {
+                let joined = group.join_dates.remove(name);
                 match to {
-                    Some(new) => group
-                        .members
-                        .iter_mut()
-                        .filter(|m| *m == name)
-                        .for_each(|m| new.clone_into(m)),
+                    Some(new) => {
+                        group
+                            .members
+                            .iter_mut()
+                            .filter(|m| *m == name)
+                            .for_each(|m| new.clone_into(m));
+                        if let Some(joined) = joined {
+                            group.join_dates.insert(new.to_owned(), joined);
+                        }
+                    }
                     None => group.members.retain(|m| m != name),
                 }
             }

@@ -282,9 +282,34 @@ pub struct Group {
     /// Its members.
     #[serde(default)]
     pub members: Vec<String>,
+    /// When each member joined (`JoinDate` of ListGroupsForUser and ListUsersForGroup), by
+    /// user name. State files written before it was recorded have none: see
+    /// [`Group::join_date`].
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub join_dates: std::collections::BTreeMap<String, Timestamp>,
     /// Policies attached to it.
     #[serde(default)]
     pub policies: Vec<AttachedPolicy>,
+}
+
+impl Group {
+    /// When `user` joined the group: the recorded date, or for a membership from before
+    /// dates were recorded, the group's creation date (the earliest it can have been).
+    ///
+    /// ```
+    /// use ram_core::directory::{Change, Directory};
+    ///
+    /// let mut dir = Directory::new("123456789012")?;
+    /// let created: jiff::Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+    /// let joined: jiff::Timestamp = "2026-03-01T00:00:00Z".parse().unwrap();
+    /// dir.apply_at(&[Change::CreateGroup { name: "dev".into() }, Change::CreateUser { name: "alice".into(), display_name: None }], created)?;
+    /// dir.apply_at(&[Change::AddUserToGroup { group: "dev".into(), user: "alice".into() }], joined)?;
+    /// assert_eq!(dir.group("dev").unwrap().join_date("alice"), joined);
+    /// # Ok::<(), ram_core::directory::DirectoryError>(())
+    /// ```
+    pub fn join_date(&self, user: &str) -> Timestamp {
+        self.join_dates.get(user).copied().unwrap_or(self.create_date)
+    }
 }
 
 /// A RAM role.

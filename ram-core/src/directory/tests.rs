@@ -667,3 +667,90 @@ fn role_and_policy_descriptions() {
         assert_eq!(d, before);
     }
 }
+
+#[test]
+fn join_dates_follow_each_membership() {
+    let (t0, t1, t2, t3) = (
+        at("2026-01-01T00:00:00Z"),
+        at("2026-02-01T00:00:00Z"),
+        at("2026-03-01T00:00:00Z"),
+        at("2026-04-01T00:00:00Z"),
+    );
+    let join = |user: &str| Change::AddUserToGroup {
+        group: "dev".into(),
+        user: user.into(),
+    };
+    let mut d = dir();
+    d.apply_at(
+        &[user("alice"), user("bob"), Change::CreateGroup { name: "dev".into() }],
+        t0,
+    )
+    .unwrap();
+    d.apply_at(&[join("alice")], t1).unwrap();
+    d.apply_at(&[join("bob")], t2).unwrap();
+    let dev = d.group("dev").unwrap();
+    assert_eq!((dev.join_date("alice"), dev.join_date("bob")), (t1, t2));
+
+    // A failed batch leaves the dates as they were.
+    let err = d.apply_at(
+        &[
+            Change::RemoveUserFromGroup {
+                group: "dev".into(),
+                user: "alice".into(),
+            },
+            join("nobody"),
+        ],
+        t3,
+    );
+    assert!(err.is_err());
+    assert_eq!(d.group("dev").unwrap().join_date("alice"), t1);
+
+    // A rename moves the date with the membership; leaving and joining again starts anew.
+    d.apply_at(&[update_user("alice", Some("alicia"))], t3).unwrap();
+    d.apply_at(
+        &[Change::RemoveUserFromGroup {
+            group: "dev".into(),
+            user: "bob".into(),
+        }],
+        t3,
+    )
+    .unwrap();
+    let dev = d.group("dev").unwrap();
+    assert_eq!(dev.join_dates.len(), 1, "{:?}", dev.join_dates);
+    assert_eq!(dev.join_date("alicia"), t1);
+    d.apply_at(&[join("bob")], t3).unwrap();
+    assert_eq!(d.group("dev").unwrap().join_date("bob"), t3);
+
+    // Deleting a member (cascade) drops its date; renaming the group keeps the others.
+    d.apply_at(
+        &[Change::DeleteUser {
+            name: "bob".into(),
+            cascade: true,
+        }],
+        t3,
+    )
+    .unwrap();
+    assert!(!d.group("dev").unwrap().join_dates.contains_key("bob"));
+    d.apply_at(
+        &[Change::UpdateGroup {
+            name: "dev".into(),
+            new_name: Some("devs".into()),
+            comments: None,
+        }],
+        t3,
+    )
+    .unwrap();
+    assert_eq!(d.group("devs").unwrap().join_date("alicia"), t1);
+    let text = serde_json::to_string(&d).unwrap();
+    assert!(
+        text.contains(r#""JoinDates":{"alicia":"2026-02-01T00:00:00Z"}"#),
+        "{text}"
+    );
+    assert_eq!(serde_json::from_str::<Directory>(&text).unwrap(), d);
+
+    // A state file from before dates were recorded: the group's creation date stands in.
+    let old = text.replace(r#","JoinDates":{"alicia":"2026-02-01T00:00:00Z"}"#, "");
+    assert_ne!(old, text);
+    let old: Directory = serde_json::from_str(&old).unwrap();
+    assert_eq!(old.group("devs").unwrap().join_date("alicia"), t0);
+}
