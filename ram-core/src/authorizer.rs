@@ -133,7 +133,7 @@ static SYSTEM_COMPILED: LazyLock<Vec<(&'static str, Arc<CompiledPolicy>)>> = Laz
         .filter_map(|p| {
             PolicyDocument::parse(p.document)
                 .ok()
-                .map(|d| (p.name, Arc::new(CompiledPolicy::new(&d))))
+                .map(|d| (p.name, compile_kept(d)))
         })
         .collect()
 });
@@ -701,24 +701,28 @@ fn compile_custom(dir: &Directory, name: &str) -> (Arc<str>, Arc<CompiledPolicy>
     let (text, version) = dir.policy_document(PolicyType::Custom, name).unwrap_or(("", "v1"));
     // Documents were validated when stored; a document that no longer parses (e.g. a
     // hand-edited state file) compiles to nothing rather than granting anything.
-    let compiled = match PolicyDocument::parse_with(text, &crate::ParseOptions::identity().max_chars(usize::MAX)) {
-        Ok(doc) => CompiledPolicy::new(&doc),
-        Err(_) => {
-            CompiledPolicy::new(&PolicyDocument::parse(r#"{"Version":"1","Statement":[]}"#).expect("empty policy"))
-        }
+    let doc = match PolicyDocument::parse_with(text, &crate::ParseOptions::identity().max_chars(usize::MAX)) {
+        Ok(doc) => doc,
+        Err(_) => PolicyDocument::parse(r#"{"Version":"1","Statement":[]}"#).expect("empty policy"),
     };
-    // Kept: a copy made now that the parser's temporaries are freed. Compiling allocates the
-    // blocks a policy keeps (statements, index tables, conditions) between those
-    // temporaries, whose holes the users' data then fills, so in a large directory the
-    // policies' hot data lay scattered through hundreds of megabytes and every check paid
-    // cache and TLB misses to reach it. The copy's blocks are allocated one after another
-    // (allocators serve consecutive requests from nearby memory). W-directory at 100,000
-    // users: a check 694 → 590 ns, p99 2.14 → 1.87 µs, no change at 100 users (10
-    // alternating `latency --quick` runs in stop 12; copying all policies in one pass after
-    // compiling them measured the same, 592 ns, and would not serve a publish's recompiles).
-    let copy = compiled.clone();
-    drop(compiled);
-    (Arc::from(version), Arc::new(copy))
+    (Arc::from(version), compile_kept(doc))
+}
+
+/// Compiles `doc`, and keeps a copy made once the document and the compiler's temporaries
+/// are freed.
+///
+/// Compiling allocates the blocks a policy keeps (statements, index tables, conditions)
+/// between those temporaries, whose holes the users' data then fills, so in a large
+/// directory the policies' hot data lay scattered through hundreds of megabytes and every
+/// check paid cache and TLB misses to reach it. The copy's blocks are allocated one after
+/// another (allocators serve consecutive requests from nearby memory). W-directory at
+/// 100,000 users: a check 694 → 590 ns, p99 2.14 → 1.87 µs, no change at 100 users (10
+/// alternating `latency --quick` runs in stop 12; copying all policies in one pass after
+/// compiling them measured the same, 592 ns, and would not serve a publish's recompiles).
+fn compile_kept(doc: PolicyDocument) -> Arc<CompiledPolicy> {
+    let compiled = CompiledPolicy::new(&doc);
+    drop(doc);
+    Arc::new(compiled.clone())
 }
 
 /// Answers checks from many threads while an administrator changes the directory.
