@@ -172,7 +172,8 @@ impl RoleTrust {
 }
 
 /// An empty policy: what a position of [`Snapshot::policies`] holds once its custom policy
-/// is deleted (it has no service, so a decision skips it).
+/// is deleted (it has no service, so a decision skips it), and what a stored document that
+/// no longer parses compiles to.
 static NO_POLICY: LazyLock<Arc<CompiledPolicy>> = LazyLock::new(|| {
     let doc = PolicyDocument::parse(r#"{"Version":"1","Statement":[]}"#).expect("the empty policy parses");
     Arc::new(CompiledPolicy::new(&doc))
@@ -264,7 +265,7 @@ impl UserPolicies {
                 key,
                 req,
             ),
-            None => self.set.explain(req),
+            None => self.set.explain_with(key, req),
         }
     }
 }
@@ -701,11 +702,11 @@ fn compile_custom(dir: &Directory, name: &str) -> (Arc<str>, Arc<CompiledPolicy>
     let (text, version) = dir.policy_document(PolicyType::Custom, name).unwrap_or(("", "v1"));
     // Documents were validated when stored; a document that no longer parses (e.g. a
     // hand-edited state file) compiles to nothing rather than granting anything.
-    let doc = match PolicyDocument::parse_with(text, &crate::ParseOptions::identity().max_chars(usize::MAX)) {
-        Ok(doc) => doc,
-        Err(_) => PolicyDocument::parse(r#"{"Version":"1","Statement":[]}"#).expect("empty policy"),
+    let compiled = match PolicyDocument::parse_with(text, &crate::ParseOptions::identity().max_chars(usize::MAX)) {
+        Ok(doc) => compile_kept(doc),
+        Err(_) => NO_POLICY.clone(),
     };
-    (Arc::from(version), compile_kept(doc))
+    (Arc::from(version), compiled)
 }
 
 /// Compiles `doc`, and keeps a copy made once the document and the compiler's temporaries

@@ -614,12 +614,17 @@ impl PolicySet {
     /// Decides a request and says why: the deciding statements, and for an implicit deny the
     /// conditions that kept statements matching the action and resource from applying.
     pub fn explain(&self, req: &Request<'_>) -> Explanation {
+        self.explain_with(&ActionKey::new(req), req)
+    }
+
+    /// [`PolicySet::explain`] with the request's key already prepared.
+    pub(crate) fn explain_with(&self, key: &ActionKey<'_>, req: &Request<'_>) -> Explanation {
         explain_each(
             self.compiled.len(),
             |i| &self.compiled[i],
             self.merged.as_deref(),
             |i| &self.refs[i],
-            &ActionKey::new(req),
+            key,
             req,
         )
     }
