@@ -5,9 +5,11 @@
 //! a walk through two or three HAMT nodes and then the key's own heap string, each one a
 //! dependent load at a random address of a heap of hundreds of megabytes (a cache and TLB
 //! miss, 100–300 ns on the measured VM). Here a lookup reads a shard's control bytes
-//! (`hashbrown`: 1–2 bytes per entry, warm) and one slot holding the full 64-bit hash, the
-//! name itself (inline up to [`INLINE`] bytes) and the value: one miss for a name of usual
-//! length. A name is always identified by comparing all its bytes, never by its hash alone.
+//! (`hashbrown`: 1–2 bytes per entry, warm) and one slot holding the name itself (inline up
+//! to the table's `N` bytes) and the value: one miss for a name of usual length. A name is
+//! always identified by comparing all its bytes, never by its hash alone (`hashbrown`'s 7-bit
+//! tag only spares reading most other names). A table whose slots fit in 64 bytes aligns them
+//! to cache lines ([`CacheLine`]), so that a lookup reads exactly one line.
 //!
 //! Shards are `Arc`s: the snapshot of the next publish clones the shard array (a few
 //! hundred reference counts) and copies only the shards it changes, so a one-user change
@@ -29,10 +31,17 @@ use hashbrown::HashTable;
 
 use crate::prefetch::{self, prefetch};
 
-/// Names of up to this many bytes are stored inline; longer ones on the heap (one more miss
-/// to compare them). RAM user names are at most 64 characters, access key ids 24; glob
+/// Names of up to this many bytes are stored inline by default (32 bytes in all); longer ones
+/// on the heap (one more miss to compare them). Access key ids are 24 characters; glob
 /// literals (`glob.rs`) use the same type.
 pub(crate) const INLINE: usize = 30;
+
+/// Aligns the slots of a table to cache lines (64 bytes on x86-64 and most ARM cores): as the
+/// `A` of a [`NameTable`] whose slots fit in 64 bytes, it makes every lookup read one line,
+/// where a slot that straddles a boundary costs two.
+#[derive(Clone, Copy, Debug)]
+#[repr(align(64))]
+pub(crate) struct CacheLine;
 
 /// Number of shards: a power of two. A one-entry change copies one shard (at 100,000 names
 /// about 400 slots); the shard array itself is a few kilobytes, warm in the cache.
@@ -48,17 +57,19 @@ pub(crate) const PREFETCH_ABOVE: usize = if cfg!(test) { 8 } else { 16_384 };
 
 /// A string stored without a pointer to follow when it is short: a user name or key id in a
 /// [`NameTable`] slot, a literal of a compiled glob.
+///
+/// Inline up to `N` bytes (at most 255): `N + 2` bytes rounded up to 8, and at least 24.
 #[derive(Clone, PartialEq, Eq)]
-pub(crate) enum Name {
-    Inline { len: u8, bytes: [u8; INLINE] },
+pub(crate) enum Name<const N: usize = INLINE> {
+    Inline { len: u8, bytes: [u8; N] },
     Heap(Box<str>),
 }
 
-impl Name {
-    pub(crate) fn new(name: &str) -> Name {
+impl<const N: usize> Name<N> {
+    pub(crate) fn new(name: &str) -> Name<N> {
         match name.len() {
-            len @ 0..=INLINE => {
-                let mut bytes = [0; INLINE];
+            len if len <= N && len <= usize::from(u8::MAX) => {
+                let mut bytes = [0; N];
                 bytes[..len].copy_from_slice(name.as_bytes());
                 Name::Inline { len: len as u8, bytes }
             }
@@ -95,37 +106,35 @@ impl Name {
     }
 }
 
-impl std::fmt::Debug for Name {
+impl<const N: usize> std::fmt::Debug for Name<N> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         std::fmt::Debug::fmt(&String::from_utf8_lossy(self.as_bytes()), f)
     }
 }
 
+// No copy of the hash: without it a user's slot fits in one cache line, and the tag already
+// spares the comparison with all but about one name in 128.
 #[derive(Clone)]
-struct Slot<V> {
-    hash: u64,
-    name: Name,
+struct Slot<V, const N: usize, A> {
+    /// Zero bytes, `A`'s alignment.
+    _align: [A; 0],
+    name: Name<N>,
     value: V,
 }
 
-impl<V> Slot<V> {
-    /// Whether this is the slot of `name` (whose hash is `hash`): the hash only skips other
-    /// names quickly, the bytes decide.
-    #[inline]
-    fn is(&self, hash: u64, name: &str) -> bool {
-        self.hash == hash && self.name.is(name)
-    }
-}
+/// A shard of a [`NameTable`], shared between the snapshots that did not change it.
+type Shard<V, const N: usize, A> = Arc<HashTable<Slot<V, N, A>>>;
 
-/// Name → `V`, sharded and copied on write (see the module documentation).
+/// Name → `V`, sharded and copied on write (see the module documentation). Names of up to `N`
+/// bytes are stored in the slot; `A` ([`CacheLine`] or `()`) sets the slots' alignment.
 #[derive(Clone)]
-pub(crate) struct NameTable<V> {
+pub(crate) struct NameTable<V, const N: usize = INLINE, A = ()> {
     hasher: RandomState,
-    shards: Box<[Arc<HashTable<Slot<V>>>]>,
+    shards: Box<[Shard<V, N, A>]>,
     len: usize,
 }
 
-impl<V: Clone> Default for NameTable<V> {
+impl<V: Clone, const N: usize, A: Clone> Default for NameTable<V, N, A> {
     fn default() -> Self {
         NameTable {
             hasher: RandomState::default(),
@@ -135,9 +144,12 @@ impl<V: Clone> Default for NameTable<V> {
     }
 }
 
-impl<V: Clone> NameTable<V> {
+impl<V: Clone, const N: usize, A: Clone> NameTable<V, N, A> {
+    /// Bytes of one slot (a name and its value, with padding).
+    pub(crate) const SLOT_BYTES: usize = size_of::<Slot<V, N, A>>();
+
     #[inline]
-    fn hash(&self, name: &str) -> u64 {
+    fn hash(&self, name: &[u8]) -> u64 {
         self.hasher.hash_one(name)
     }
 
@@ -151,9 +163,9 @@ impl<V: Clone> NameTable<V> {
 
     #[inline]
     pub(crate) fn get(&self, name: &str) -> Option<&V> {
-        let hash = self.hash(name);
+        let hash = self.hash(name.as_bytes());
         self.shards[Self::shard(hash)]
-            .find(hash, |s| s.is(hash, name))
+            .find(hash, |s| s.name.is(name))
             .map(|s| &s.value)
     }
 
@@ -172,7 +184,7 @@ impl<V: Clone> NameTable<V> {
         if !prefetch::ENABLED || self.len <= PREFETCH_ABOVE {
             return false;
         }
-        let hash = self.hash(name);
+        let hash = self.hash(name.as_bytes());
         self.shards[Self::shard(hash)].find(hash, |s| {
             prefetch(s);
             prefetch(&s.value);
@@ -183,14 +195,16 @@ impl<V: Clone> NameTable<V> {
 
     /// Inserts or replaces the value of `name`.
     pub(crate) fn insert(&mut self, name: &str, value: V) {
-        let hash = self.hash(name);
+        let hash = self.hash(name.as_bytes());
+        let hasher = &self.hasher;
         let shard = Arc::make_mut(&mut self.shards[Self::shard(hash)]);
-        match shard.entry(hash, |s| s.is(hash, name), |s| s.hash) {
+        let rehash = |s: &Slot<V, N, A>| hasher.hash_one(s.name.as_bytes());
+        match shard.entry(hash, |s| s.name.is(name), rehash) {
             hashbrown::hash_table::Entry::Occupied(mut o) => o.get_mut().value = value,
             hashbrown::hash_table::Entry::Vacant(v) => {
                 self.len += 1;
                 v.insert(Slot {
-                    hash,
+                    _align: [],
                     name: Name::new(name),
                     value,
                 });
@@ -200,8 +214,8 @@ impl<V: Clone> NameTable<V> {
 
     /// Removes `name`; copies its shard only if it is there.
     pub(crate) fn remove(&mut self, name: &str) -> Option<V> {
-        let hash = self.hash(name);
-        let eq = |s: &Slot<V>| s.is(hash, name);
+        let hash = self.hash(name.as_bytes());
+        let eq = |s: &Slot<V, N, A>| s.name.is(name);
         let shard = &mut self.shards[Self::shard(hash)];
         shard.find(hash, eq)?;
         let (slot, _) = Arc::make_mut(shard).find_entry(hash, eq).ok()?.remove();
@@ -214,12 +228,12 @@ impl<V: Clone> NameTable<V> {
         self.len
     }
 
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (&Name, &V)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&Name<N>, &V)> {
         self.shards.iter().flat_map(|s| s.iter()).map(|s| (&s.name, &s.value))
     }
 }
 
-impl<V: Clone + std::fmt::Debug> std::fmt::Debug for NameTable<V> {
+impl<V: Clone + std::fmt::Debug, const N: usize, A: Clone> std::fmt::Debug for NameTable<V, N, A> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_map().entries(self.iter()).finish()
     }
@@ -248,6 +262,7 @@ mod tests {
         prop_oneof![
             (0..40u32).prop_map(|i| format!("u{i}")),
             (INLINE - 2..INLINE + 3).prop_map(|n| "x".repeat(n)),
+            (4..9usize).prop_map(|n| "y".repeat(n)),
             "[a-zé日]{0,40}",
         ]
     }
@@ -260,7 +275,14 @@ mod tests {
         ]
     }
 
-    fn agrees(table: &NameTable<u32>, reference: &BTreeMap<String, u32>, probes: &[String]) {
+    /// The shape of the authorizer's user table: short inline names, slots on cache lines.
+    type Lined = NameTable<u32, 6, CacheLine>;
+
+    fn agrees<const N: usize, A: Clone>(
+        table: &NameTable<u32, N, A>,
+        reference: &BTreeMap<String, u32>,
+        probes: &[String],
+    ) {
         assert_eq!(table.len(), reference.len());
         assert_eq!(table.shards.iter().map(|s| s.len()).sum::<usize>(), reference.len());
         for (n, v) in reference {
@@ -277,37 +299,58 @@ mod tests {
         assert_eq!(all, expected);
     }
 
+    fn run<const N: usize, A: Clone>(ops: Vec<Op>) {
+        let mut table = NameTable::<u32, N, A>::default();
+        let mut reference = BTreeMap::new();
+        let mut published = Vec::new();
+        let mut probes = Vec::new();
+        for op in ops {
+            match op {
+                Op::Insert(n, v) => {
+                    table.insert(&n, v);
+                    reference.insert(n.clone(), v);
+                    probes.push(n);
+                }
+                Op::Remove(n) => {
+                    assert_eq!(table.remove(&n), reference.remove(&n));
+                    probes.push(n);
+                }
+                Op::Publish => published.push((table.clone(), reference.clone())),
+            }
+        }
+        agrees(&table, &reference, &probes);
+        for (t, r) in &published {
+            agrees(t, r, &probes);
+        }
+    }
+
     proptest! {
         #[test]
         fn table_agrees_with_a_reference_map(ops in prop::collection::vec(op(), 0..200)) {
-            let mut table = NameTable::default();
-            let mut reference = BTreeMap::new();
-            let mut published: Vec<(NameTable<u32>, BTreeMap<String, u32>)> = Vec::new();
-            let mut probes = Vec::new();
-            for op in ops {
-                match op {
-                    Op::Insert(n, v) => {
-                        table.insert(&n, v);
-                        reference.insert(n.clone(), v);
-                        probes.push(n);
-                    }
-                    Op::Remove(n) => {
-                        prop_assert_eq!(table.remove(&n), reference.remove(&n));
-                        probes.push(n);
-                    }
-                    Op::Publish => published.push((table.clone(), reference.clone())),
-                }
-            }
-            agrees(&table, &reference, &probes);
-            for (t, r) in &published {
-                agrees(t, r, &probes);
-            }
+            run::<INLINE, ()>(ops.clone());
+            run::<6, CacheLine>(ops);
         }
     }
 
     #[test]
+    fn lined_slots_start_on_cache_lines() {
+        let mut t = Lined::default();
+        for i in 0..1_000 {
+            t.insert(&format!("u{i}"), i);
+        }
+        assert_eq!(Lined::SLOT_BYTES, 64);
+        for shard in t.shards.iter() {
+            for slot in shard.iter() {
+                assert_eq!(std::ptr::from_ref(slot).addr() % 64, 0);
+            }
+        }
+        assert_eq!(size_of::<Name<22>>(), 24);
+        assert_eq!(size_of::<Name>(), 32);
+    }
+
+    #[test]
     fn names_compare_exactly() {
-        let mut t = NameTable::default();
+        let mut t = NameTable::<i32>::default();
         let long = "y".repeat(INLINE + 1);
         t.insert("alice", 1);
         t.insert(&long, 2);
@@ -318,13 +361,20 @@ mod tests {
         assert_eq!(t.get(&long), Some(&2));
         assert_eq!(t.get(&long[1..]), None);
         assert_eq!(t.get(""), Some(&3));
-        assert!(matches!(Name::new(&long), Name::Heap(_)));
-        assert!(matches!(Name::new(&long[1..]), Name::Inline { .. }));
+        assert!(matches!(Name::<INLINE>::new(&long), Name::Heap(_)));
+        assert!(matches!(Name::<INLINE>::new(&long[1..]), Name::Inline { .. }));
+        let mut lined = Lined::default();
+        lined.insert("sixsix", 1);
+        lined.insert("seven77", 2);
+        assert_eq!(lined.get("sixsix"), Some(&1));
+        assert_eq!(lined.get("seven77"), Some(&2));
+        assert_eq!(lined.get("seven7"), None);
+        assert!(matches!(Name::<6>::new("seven77"), Name::Heap(_)));
     }
 
     #[test]
     fn a_change_copies_one_shard() {
-        let mut t = NameTable::default();
+        let mut t = NameTable::<usize>::default();
         for i in 0..10_000 {
             t.insert(&format!("user{i}"), i);
         }
