@@ -69,18 +69,23 @@ impl<'a> Request<'a> {
 /// let doc = PolicyDocument::parse(r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#).unwrap();
 /// assert_eq!(CompiledPolicy::new(&doc).len(), 1);
 /// ```
+// `repr(C)`, in the order a decision reads the fields: `required` first, then the index's
+// table headers, so that a policy that may apply costs one or two cache lines before its
+// tables, not the four that the compiler's order spread them over (`required` came last,
+// after the global bucket's 112 bytes).
 #[derive(Clone, Debug)]
+#[repr(C)]
 pub struct CompiledPolicy {
-    statements: Box<[CompiledStatement]>,
-    /// The statements indexed by action (entries' `policy` is 0).
-    index: Index,
-    /// [`service_bit`] of every service the index has statements for; all ones if it has
-    /// statements for any service (the global list).
-    services: u64,
     /// The byte pairs every indexed statement's resource requires (the intersection of
     /// their resource filters): a request whose resource lacks one of them cannot match any
     /// statement of this policy, which is then skipped without reading its index.
     required: u64,
+    /// [`service_bit`] of every service the index has statements for; all ones if it has
+    /// statements for any service (the global list).
+    services: u64,
+    /// The statements indexed by action (entries' `policy` is 0).
+    index: Index,
+    statements: Box<[CompiledStatement]>,
 }
 
 // The globs inline, first: a decision that reaches a statement reads its action and
@@ -160,10 +165,10 @@ impl CompiledPolicy {
             })
             .collect();
         let mut policy = CompiledPolicy {
-            statements,
-            index: Index::default(),
-            services: 0,
             required: 0,
+            services: 0,
+            index: Index::default(),
+            statements,
         };
         let mut index = Index::default();
         index.add(0, &policy.statements);
@@ -309,11 +314,15 @@ type PolicyList = SmallVec<[ListedPolicy; INLINE_POLICIES]>;
 /// merged index to stay independent of its size.
 pub const MERGE_ABOVE: usize = 32;
 
-/// Statements indexed by the action they can match.
+/// Statements indexed by the action they can match. `repr(C)`: the table headers and
+/// `has_global`, which every lookup reads, before the global bucket, which is usually empty.
 #[derive(Clone, Debug, Default)]
+#[repr(C)]
 struct Index {
     exact: HashTable<(Name, Bucket)>,
     services: HashTable<(Name, Bucket)>,
+    /// Whether `global` holds any statement.
+    has_global: bool,
     global: Bucket,
 }
 
@@ -332,6 +341,7 @@ impl Index {
             };
             if st.not_action {
                 self.global.push(st.effect, entry(CHECK_ALL));
+                self.has_global = true;
                 continue;
             }
             for (i, pattern) in st.action_patterns.iter().enumerate() {
@@ -343,7 +353,10 @@ impl Index {
                             bucket(&mut self.exact, pattern).push(st.effect, entry(CHECK_NONE));
                         }
                     }
-                    _ => self.global.push(st.effect, entry(CHECK_ALL)),
+                    _ => {
+                        self.global.push(st.effect, entry(CHECK_ALL));
+                        self.has_global = true;
+                    }
                 }
             }
         }
@@ -352,7 +365,7 @@ impl Index {
     /// The [`service_bit`]s of the services it has statements for (all ones with a global
     /// list).
     fn services_mask(&self) -> u64 {
-        if !self.global.deny.is_empty() || !self.global.allow.is_empty() {
+        if self.has_global {
             return u64::MAX;
         }
         fn service(key: &Name) -> &[u8] {
@@ -383,11 +396,7 @@ impl Index {
             Some((svc, hash)) => lookup(&self.services, hash, svc),
             None => None,
         };
-        let global = if self.global.deny.is_empty() && self.global.allow.is_empty() {
-            None
-        } else {
-            Some(&self.global)
-        };
+        let global = self.has_global.then_some(&self.global);
         [lookup(&self.exact, key.action_hash, key.action), service, global]
     }
 }
