@@ -18,7 +18,7 @@ use crate::decision::{Decision, Explanation, PolicyRef, Source};
 use crate::directory::{
     AccessKeyStatus, AttachedPolicy, Change, Directory, DirectoryError, Dirty, PolicyType, SYSTEM_POLICIES,
 };
-use crate::name_table::{CacheLine, Name, NameTable};
+use crate::name_table::{Name, NameTable};
 use crate::policy::PolicyDocument;
 use crate::policy_set::{ActionKey, CompiledPolicy, ListedPolicy, PolicySet, Request, decide_each, explain_listed};
 
@@ -217,14 +217,16 @@ pub struct Snapshot {
 
 /// User names of up to this many bytes are stored in their table slot (RAM allows 64; a
 /// longer one costs one more miss per check to compare): 24 bytes, so that a user's slot
-/// (name, [`PolicyIds`], set) is one 64-byte cache line. At 100,000 users the table is then
-/// 8.4 MB instead of 10.5 (80-byte slots with a copy of the hash), and no slot straddles two
-/// lines. On W-directory the gain is within this VM's noise (100,000 users, five alternating
-/// `latency --quick` runs: a check 545 → 529 ns at the median); it is kept for the smaller
-/// footprint, which leaves more of a shared cache to the policies.
+/// (name, [`PolicyIds`], set) takes 64 bytes. At 100,000 users the table is then 8.4 MB
+/// instead of 10.5 (80-byte slots with a copy of the hash). On W-directory the gain is within
+/// this VM's noise (100,000 users, five alternating `latency --quick` runs: a check 545 → 529
+/// ns at the median); it is kept for the smaller footprint, which leaves more of a shared
+/// cache to the policies. (Aligning the slots to cache lines as well, so that none straddles
+/// two, showed no gain either, and made a one-user publish at 100,000 users 51 → 99–136 µs:
+/// glibc serves 64-aligned blocks of a copied shard from fresh pages.)
 const USER_NAME_INLINE: usize = 22;
 
-type UserTable = NameTable<UserPolicies, USER_NAME_INLINE, CacheLine>;
+type UserTable = NameTable<UserPolicies, USER_NAME_INLINE>;
 
 const _: () = assert!(UserTable::SLOT_BYTES == 64);
 

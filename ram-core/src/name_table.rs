@@ -8,8 +8,7 @@
 //! (`hashbrown`: 1–2 bytes per entry, warm) and one slot holding the name itself (inline up
 //! to the table's `N` bytes) and the value: one miss for a name of usual length. A name is
 //! always identified by comparing all its bytes, never by its hash alone (`hashbrown`'s 7-bit
-//! tag only spares reading most other names). A table whose slots fit in 64 bytes aligns them
-//! to cache lines ([`CacheLine`]), so that a lookup reads exactly one line.
+//! tag only spares reading most other names).
 //!
 //! Shards are `Arc`s: the snapshot of the next publish clones the shard array (a few
 //! hundred reference counts) and copies only the shards it changes, so a one-user change
@@ -35,13 +34,6 @@ use crate::prefetch::{self, prefetch};
 /// on the heap (one more miss to compare them). Access key ids are 24 characters; glob
 /// literals (`glob.rs`) use the same type.
 pub(crate) const INLINE: usize = 30;
-
-/// Aligns the slots of a table to cache lines (64 bytes on x86-64 and most ARM cores): as the
-/// `A` of a [`NameTable`] whose slots fit in 64 bytes, it makes every lookup read one line,
-/// where a slot that straddles a boundary costs two.
-#[derive(Clone, Copy, Debug)]
-#[repr(align(64))]
-pub(crate) struct CacheLine;
 
 /// Number of shards: a power of two. A one-entry change copies one shard (at 100,000 names
 /// about 400 slots); the shard array itself is a few kilobytes, warm in the cache.
@@ -112,29 +104,27 @@ impl<const N: usize> std::fmt::Debug for Name<N> {
     }
 }
 
-// No copy of the hash: without it a user's slot fits in one cache line, and the tag already
-// spares the comparison with all but about one name in 128.
+// No copy of the hash: without it a user's slot takes 64 bytes, and the tag already spares
+// the comparison with all but about one name in 128.
 #[derive(Clone)]
-struct Slot<V, const N: usize, A> {
-    /// Zero bytes, `A`'s alignment.
-    _align: [A; 0],
+struct Slot<V, const N: usize> {
     name: Name<N>,
     value: V,
 }
 
 /// A shard of a [`NameTable`], shared between the snapshots that did not change it.
-type Shard<V, const N: usize, A> = Arc<HashTable<Slot<V, N, A>>>;
+type Shard<V, const N: usize> = Arc<HashTable<Slot<V, N>>>;
 
 /// Name → `V`, sharded and copied on write (see the module documentation). Names of up to `N`
-/// bytes are stored in the slot; `A` ([`CacheLine`] or `()`) sets the slots' alignment.
+/// bytes are stored in the slot.
 #[derive(Clone)]
-pub(crate) struct NameTable<V, const N: usize = INLINE, A = ()> {
+pub(crate) struct NameTable<V, const N: usize = INLINE> {
     hasher: RandomState,
-    shards: Box<[Shard<V, N, A>]>,
+    shards: Box<[Shard<V, N>]>,
     len: usize,
 }
 
-impl<V: Clone, const N: usize, A: Clone> Default for NameTable<V, N, A> {
+impl<V: Clone, const N: usize> Default for NameTable<V, N> {
     fn default() -> Self {
         NameTable {
             hasher: RandomState::default(),
@@ -144,9 +134,9 @@ impl<V: Clone, const N: usize, A: Clone> Default for NameTable<V, N, A> {
     }
 }
 
-impl<V: Clone, const N: usize, A: Clone> NameTable<V, N, A> {
+impl<V: Clone, const N: usize> NameTable<V, N> {
     /// Bytes of one slot (a name and its value, with padding).
-    pub(crate) const SLOT_BYTES: usize = size_of::<Slot<V, N, A>>();
+    pub(crate) const SLOT_BYTES: usize = size_of::<Slot<V, N>>();
 
     #[inline]
     fn hash(&self, name: &[u8]) -> u64 {
@@ -198,13 +188,12 @@ impl<V: Clone, const N: usize, A: Clone> NameTable<V, N, A> {
         let hash = self.hash(name.as_bytes());
         let hasher = &self.hasher;
         let shard = Arc::make_mut(&mut self.shards[Self::shard(hash)]);
-        let rehash = |s: &Slot<V, N, A>| hasher.hash_one(s.name.as_bytes());
+        let rehash = |s: &Slot<V, N>| hasher.hash_one(s.name.as_bytes());
         match shard.entry(hash, |s| s.name.is(name), rehash) {
             hashbrown::hash_table::Entry::Occupied(mut o) => o.get_mut().value = value,
             hashbrown::hash_table::Entry::Vacant(v) => {
                 self.len += 1;
                 v.insert(Slot {
-                    _align: [],
                     name: Name::new(name),
                     value,
                 });
@@ -215,7 +204,7 @@ impl<V: Clone, const N: usize, A: Clone> NameTable<V, N, A> {
     /// Removes `name`; copies its shard only if it is there.
     pub(crate) fn remove(&mut self, name: &str) -> Option<V> {
         let hash = self.hash(name.as_bytes());
-        let eq = |s: &Slot<V, N, A>| s.name.is(name);
+        let eq = |s: &Slot<V, N>| s.name.is(name);
         let shard = &mut self.shards[Self::shard(hash)];
         shard.find(hash, eq)?;
         let (slot, _) = Arc::make_mut(shard).find_entry(hash, eq).ok()?.remove();
@@ -233,7 +222,7 @@ impl<V: Clone, const N: usize, A: Clone> NameTable<V, N, A> {
     }
 }
 
-impl<V: Clone + std::fmt::Debug, const N: usize, A: Clone> std::fmt::Debug for NameTable<V, N, A> {
+impl<V: Clone + std::fmt::Debug, const N: usize> std::fmt::Debug for NameTable<V, N> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_map().entries(self.iter()).finish()
     }
@@ -275,14 +264,10 @@ mod tests {
         ]
     }
 
-    /// The shape of the authorizer's user table: short inline names, slots on cache lines.
-    type Lined = NameTable<u32, 6, CacheLine>;
+    /// A table of short inline names, like the authorizer's user table.
+    type Short = NameTable<u32, 6>;
 
-    fn agrees<const N: usize, A: Clone>(
-        table: &NameTable<u32, N, A>,
-        reference: &BTreeMap<String, u32>,
-        probes: &[String],
-    ) {
+    fn agrees<const N: usize>(table: &NameTable<u32, N>, reference: &BTreeMap<String, u32>, probes: &[String]) {
         assert_eq!(table.len(), reference.len());
         assert_eq!(table.shards.iter().map(|s| s.len()).sum::<usize>(), reference.len());
         for (n, v) in reference {
@@ -299,8 +284,8 @@ mod tests {
         assert_eq!(all, expected);
     }
 
-    fn run<const N: usize, A: Clone>(ops: Vec<Op>) {
-        let mut table = NameTable::<u32, N, A>::default();
+    fn run<const N: usize>(ops: Vec<Op>) {
+        let mut table = NameTable::<u32, N>::default();
         let mut reference = BTreeMap::new();
         let mut published = Vec::new();
         let mut probes = Vec::new();
@@ -327,25 +312,16 @@ mod tests {
     proptest! {
         #[test]
         fn table_agrees_with_a_reference_map(ops in prop::collection::vec(op(), 0..200)) {
-            run::<INLINE, ()>(ops.clone());
-            run::<6, CacheLine>(ops);
+            run::<INLINE>(ops.clone());
+            run::<6>(ops);
         }
     }
 
     #[test]
-    fn lined_slots_start_on_cache_lines() {
-        let mut t = Lined::default();
-        for i in 0..1_000 {
-            t.insert(&format!("u{i}"), i);
-        }
-        assert_eq!(Lined::SLOT_BYTES, 64);
-        for shard in t.shards.iter() {
-            for slot in shard.iter() {
-                assert_eq!(std::ptr::from_ref(slot).addr() % 64, 0);
-            }
-        }
+    fn names_take_n_plus_two_bytes_rounded_up() {
         assert_eq!(size_of::<Name<22>>(), 24);
         assert_eq!(size_of::<Name>(), 32);
+        assert_eq!(NameTable::<[u64; 5], 22>::SLOT_BYTES, 64);
     }
 
     #[test]
@@ -363,7 +339,7 @@ mod tests {
         assert_eq!(t.get(""), Some(&3));
         assert!(matches!(Name::<INLINE>::new(&long), Name::Heap(_)));
         assert!(matches!(Name::<INLINE>::new(&long[1..]), Name::Inline { .. }));
-        let mut lined = Lined::default();
+        let mut lined = Short::default();
         lined.insert("sixsix", 1);
         lined.insert("seven77", 2);
         assert_eq!(lined.get("sixsix"), Some(&1));
