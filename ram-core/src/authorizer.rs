@@ -383,16 +383,6 @@ impl PolicyIds {
 
     /// Lists a policy at `id`.
     fn push(&mut self, id: Option<u16>) {
-        self.push_entry(id);
-    }
-
-    /// Lists a group at `id`.
-    fn push_group(&mut self, id: Option<u16>) {
-        self.push_entry(id.map(|id| id | GROUP));
-        self.groups = self.groups.saturating_add(1);
-    }
-
-    fn push_entry(&mut self, id: Option<u16>) {
         match id {
             Some(id) if usize::from(self.len) < INLINE_IDS => {
                 self.ids[usize::from(self.len)] = id;
@@ -400,6 +390,12 @@ impl PolicyIds {
             }
             _ => self.len = Self::NONE,
         }
+    }
+
+    /// Lists a group at `id`.
+    fn push_group(&mut self, id: Option<u16>) {
+        self.push(id.map(|id| id | GROUP));
+        self.groups = self.groups.saturating_add(1);
     }
 
     /// The positions of every policy listed, the groups' expanded from `groups`, into
