@@ -341,7 +341,6 @@ impl Index {
             };
             if st.not_action {
                 self.global.push(st.effect, entry(CHECK_ALL));
-                self.has_global = true;
                 continue;
             }
             for (i, pattern) in st.action_patterns.iter().enumerate() {
@@ -353,13 +352,11 @@ impl Index {
                             bucket(&mut self.exact, pattern).push(st.effect, entry(CHECK_NONE));
                         }
                     }
-                    _ => {
-                        self.global.push(st.effect, entry(CHECK_ALL));
-                        self.has_global = true;
-                    }
+                    _ => self.global.push(st.effect, entry(CHECK_ALL)),
                 }
             }
         }
+        self.has_global = !self.global.deny.is_empty() || !self.global.allow.is_empty();
     }
 
     /// The [`service_bit`]s of the services it has statements for (all ones with a global
