@@ -725,7 +725,7 @@ impl Snapshot {
         };
         let entry = UserPolicies {
             ids,
-            set: Arc::new(b.build()),
+            set: Arc::new(b.build_shared()),
         };
         let owner = Name::new(name);
         for k in &user.access_keys {
@@ -752,6 +752,8 @@ impl Snapshot {
         );
         let mut b = PolicySet::builder();
         self.add_all(&mut b, &mut PolicyIds::default(), &role.policies, &Source::Role);
+        // Roles are few and each session's checks read their set: it gets a merged index,
+        // unlike the users' sets, which a large directory holds by the hundred thousand.
         self.roles.insert(name.to_owned(), Arc::new(b.build()));
     }
 
