@@ -1055,13 +1055,17 @@ mod tests {
         .unwrap();
         let next = auth.snapshot();
         let a = snap.custom.get("A").unwrap().id.unwrap();
-        assert!(Arc::ptr_eq(&next.policies[usize::from(a)].1, &NO_POLICY));
-        assert_eq!(next.policies[usize::from(a)].0, 0, "no service: a decision skips it");
+        assert!(Arc::ptr_eq(&next.policies[usize::from(a)].policy, &NO_POLICY));
+        assert_eq!(
+            next.policies[usize::from(a)].services,
+            0,
+            "no service: a decision skips it"
+        );
         assert_eq!(next.custom.get("B").unwrap().id, Some(b));
         assert_eq!(usize::from(next.custom.get("C").unwrap().id.unwrap()), systems + 2);
         // The earlier snapshot is unchanged.
         assert!(Arc::ptr_eq(
-            &snap.policies[usize::from(a)].1,
+            &snap.policies[usize::from(a)].policy,
             &snap.custom.get("A").unwrap().compiled
         ));
     }
@@ -1155,11 +1159,14 @@ mod tests {
         assert_eq!(ids.len(), 3);
         for (i, name) in ["A", "B", "C"].into_iter().enumerate() {
             let custom = &snap.custom[name];
-            let listed = &snap.policies[usize::from(custom.id.unwrap())].1;
+            let listed = &snap.policies[usize::from(custom.id.unwrap())].policy;
             // The table, the map and the user's list and set all hold the one copy that
             // `compile_custom` kept.
             assert!(Arc::ptr_eq(listed, &custom.compiled), "{name}");
-            assert!(Arc::ptr_eq(&snap.policies[usize::from(ids[i])].1, &custom.compiled));
+            assert!(Arc::ptr_eq(
+                &snap.policies[usize::from(ids[i])].policy,
+                &custom.compiled
+            ));
             assert_eq!(Arc::strong_count(&custom.compiled), 3, "{name}: map, table and set");
         }
         let ctx = crate::RequestContext::new();
@@ -1284,7 +1291,7 @@ mod tests {
         for (i, name) in names.iter().enumerate() {
             let compiled = &snap.custom[*name].compiled;
             assert!(
-                Arc::ptr_eq(&snap.policies[usize::from(listed[i])].1, compiled),
+                Arc::ptr_eq(&snap.policies[usize::from(listed[i])].policy, compiled),
                 "{name}"
             );
         }
