@@ -668,9 +668,10 @@ impl PolicySet {
 /// A policy of a set, with its [`CompiledPolicy::services`] and [`CompiledPolicy::required`]
 /// masks copied beside it, so that skipping a policy that cannot apply reads only the list.
 /// Reading the service mask from the policy instead made a W-directory check at 100,000
-/// users about 6% slower (650 → 692 ns, six alternating runs in stop 11); copying `required`
-/// as well took 49 ns off it (pairwise median of 8 alternating `latency --quick` runs in
-/// stop 14; 100 users unchanged).
+/// users about 6% slower (650 → 692 ns, six alternating runs in stop 11). Copying `required`
+/// as well (stop 14) took 3 of about 30 first-level cache misses off a check at every size
+/// (callgrind's cache simulation), and 49 ns off the pairwise median at 100,000 users (8
+/// alternating `latency --quick` runs).
 #[derive(Clone, Debug)]
 pub(crate) struct ListedPolicy {
     pub(crate) services: u64,
