@@ -292,9 +292,9 @@ pub struct PolicySet {
     /// policy's own index is consulted. Boxed: inline it would push the list away from the
     /// start of the set.
     merged: Option<Box<Index>>,
-    /// The compiled policies, in the order of `refs`, each with its `services` mask: a compact
+    /// The compiled policies, in the order of `refs`, each with its masks: a compact
     /// array, since a decision of a set without a merged index walks it and skips, without
-    /// touching it, every policy that has nothing for the request's service. Up to
+    /// touching it, every policy whose masks say it cannot apply. Up to
     /// [`INLINE_POLICIES`] of them are stored in the set itself, so that in a large directory
     /// reaching a user's set and reading its list is one cache miss, not two.
     compiled: PolicyList,
@@ -310,7 +310,7 @@ pub struct PolicySet {
 /// and users of more policies than a slot lists.
 const INLINE_POLICIES: usize = 16;
 
-/// A set's policies, each with its `services` mask.
+/// A set's policies, each with its masks.
 type PolicyList = SmallVec<[ListedPolicy; INLINE_POLICIES]>;
 
 /// Sets of a directory (`PolicySetBuilder::build_shared`) of up to this many policies consult
@@ -521,7 +521,7 @@ impl PolicySetBuilder {
     }
 
     /// Builds the set, with a merged index or without.
-    pub(crate) fn build_with(self, merge: bool) -> PolicySet {
+    fn build_with(self, merge: bool) -> PolicySet {
         let (refs, mut compiled): (Vec<PolicyRef>, PolicyList) =
             self.policies.into_iter().map(|(r, c)| (r, c.listed())).unzip();
         compiled.shrink_to_fit();
