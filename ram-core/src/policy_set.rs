@@ -29,7 +29,7 @@ use smallvec::SmallVec;
 use crate::condition::Condition;
 use crate::context::RequestContext;
 use crate::decision::{Decision, Explanation, FailedCondition, MatchedStatement, PolicyRef};
-use crate::glob::Glob;
+use crate::glob::{Glob, eq_folded};
 use crate::name_table::Name;
 use crate::policy::{Effect, PolicyDocument};
 
@@ -571,13 +571,15 @@ fn bucket<'t>(table: &'t mut HashTable<(Name, Bucket)>, key: &str) -> &'t mut Bu
         .1
 }
 
+/// The bucket of `key` (any case) in an index table, whose keys are lower-case (they come from
+/// a statement's `action_patterns`).
 #[inline]
 fn lookup<'t>(table: &'t HashTable<(Name, Bucket)>, hash: u64, key: &str) -> Option<&'t Bucket> {
     if table.is_empty() {
         return None;
     }
     table
-        .find(hash, |(k, _)| k.as_bytes().eq_ignore_ascii_case(key.as_bytes()))
+        .find(hash, |(k, _)| eq_folded(key.as_bytes(), k.as_bytes()))
         .map(|(_, b)| b)
 }
 
