@@ -686,8 +686,9 @@ pub(crate) struct ListedPolicy {
 /// positions in a table of policies): all denies first, then the allows. (One pass that
 /// tries each policy's allows before the next policy's denies was measured too: it made an
 /// explicit deny in a small set 30% slower for a few ns off the other decisions.) The first
-/// pass notes which policies may apply, so the second visits only those. `key` is the
-/// request's [`ActionKey`], which a caller may have prepared while waiting on memory.
+/// pass notes the buckets that hold allows (up to [`NOTED_ALLOWS`]), so that the second does
+/// not look them up again. `key` is the request's [`ActionKey`], which a caller may have
+/// prepared while waiting on memory.
 #[inline]
 pub(crate) fn decide_each<'p>(
     len: usize,
@@ -696,44 +697,59 @@ pub(crate) fn decide_each<'p>(
     req: &Request<'_>,
 ) -> Decision {
     debug_assert!(key.is_of(req), "the key of another request");
-    // Whether a statement of `p`, among its denies or its allows, applies.
-    let any_applies = |p: &CompiledPolicy, effect: Effect| {
-        let holds = |e: &Entry| key.may_match(*e) && applies(&p.statements[e.statement as usize], e.check, req);
-        p.index.buckets(key).iter().flatten().any(|b| {
-            let entries = match effect {
-                Effect::Deny => &b.deny,
-                Effect::Allow => &b.allow,
-            };
-            entries.iter().any(holds)
-        })
-    };
-    let mut applying = 0u64;
+    let holds =
+        |p: &CompiledPolicy, e: &Entry| key.may_match(*e) && applies(&p.statements[e.statement as usize], e.check, req);
+    let mut noted: [Option<(&CompiledPolicy, &Bucket)>; NOTED_ALLOWS] = [None; NOTED_ALLOWS];
+    let mut with_allows = 0;
     for i in 0..len {
         let listed = policy(i);
         if !key.may_apply(listed) {
             continue;
         }
-        applying |= 1u64.checked_shl(i as u32).unwrap_or(0);
-        if any_applies(&listed.policy, Effect::Deny) {
-            return Decision::ExplicitDeny;
-        }
-    }
-    if len <= 64 {
-        let mut bits = applying;
-        while bits != 0 {
-            if any_applies(&policy(bits.trailing_zeros() as usize).policy, Effect::Allow) {
-                return Decision::Allow;
+        let p: &CompiledPolicy = &listed.policy;
+        for b in p.index.buckets(key).into_iter().flatten() {
+            if b.deny.iter().any(|e| holds(p, e)) {
+                return Decision::ExplicitDeny;
             }
-            bits &= bits - 1;
+            if !b.allow.is_empty() {
+                if let Some(slot) = noted.get_mut(with_allows) {
+                    *slot = Some((p, b));
+                }
+                with_allows += 1;
+            }
         }
-    } else if (0..len).any(|i| {
-        let listed = policy(i);
-        key.may_apply(listed) && any_applies(&listed.policy, Effect::Allow)
-    }) {
-        return Decision::Allow;
     }
-    Decision::ImplicitDeny
+    let allowed = if with_allows <= NOTED_ALLOWS {
+        noted
+            .iter()
+            .flatten()
+            .any(|&(p, b)| b.allow.iter().any(|e| holds(p, e)))
+    } else {
+        (0..len).any(|i| {
+            let listed = policy(i);
+            let p: &CompiledPolicy = &listed.policy;
+            key.may_apply(listed)
+                && p.index
+                    .buckets(key)
+                    .into_iter()
+                    .flatten()
+                    .any(|b| b.allow.iter().any(|e| holds(p, e)))
+        })
+    };
+    if allowed {
+        Decision::Allow
+    } else {
+        Decision::ImplicitDeny
+    }
 }
+
+/// Buckets with allows that [`decide_each`] notes on its pass over the denies (a W-directory
+/// check usually finds one to three); a decision that finds more looks them up again. Two in
+/// unit tests, so that both ways are taken. Looking every bucket up once instead of twice
+/// took a W-directory check from 2,454 to 2,213 instructions (callgrind, 100 users) and
+/// 30 ns off it at 100,000 users (pairwise median, 8 alternating `latency --quick` runs;
+/// 12 ns at 100 users).
+const NOTED_ALLOWS: usize = if cfg!(test) { 2 } else { 8 };
 
 /// [`PolicySet::explain`] for a list of `len` policies without a merged index, given by
 /// `policy(i)` and named by `policy_ref(i)`, which is called only for statements that match
