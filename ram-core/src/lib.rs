@@ -39,6 +39,7 @@ pub mod context;
 pub mod decision;
 pub mod directory;
 pub mod error;
+mod fold;
 pub mod glob;
 pub mod guard;
 mod json;

@@ -29,7 +29,8 @@ use smallvec::SmallVec;
 use crate::condition::Condition;
 use crate::context::RequestContext;
 use crate::decision::{Decision, Explanation, FailedCondition, MatchedStatement, PolicyRef};
-use crate::glob::{Glob, eq_folded};
+use crate::fold::eq_folded;
+use crate::glob::Glob;
 use crate::name_table::Name;
 use crate::policy::{Effect, PolicyDocument};
 
@@ -544,7 +545,9 @@ fn hasher() -> FixedState {
     FixedState::with_seed(0x5241_4d5f_494e_4458)
 }
 
-/// Hash of the ASCII lower-case form of `s`, computed without allocating.
+/// Hash of the ASCII lower-case form of `s`, computed without allocating. (Hashing it as
+/// folded eight-byte words instead, plus the length, measured slightly more instructions per
+/// check in stop 14: 2,213 → 2,226.)
 #[inline]
 fn hash_folded(s: &[u8]) -> u64 {
     let mut h = hasher().build_hasher();
@@ -940,6 +943,25 @@ mod tests {
         let mut failed = failed;
         failed.sort();
         assert_eq!(failed, expected);
+    }
+
+    #[test]
+    fn a_key_hashes_alike_in_any_ascii_case_and_apart_from_its_padding() {
+        let name = "ECS:DescribeInstancesOfTheWholeAccount";
+        for len in 0..=name.len() {
+            let key = &name[..len];
+            assert_eq!(
+                hash_folded(key.as_bytes()),
+                hash_folded(key.to_ascii_lowercase().as_bytes()),
+                "{key:?}"
+            );
+            assert_eq!(
+                hash_folded(key.as_bytes()),
+                hash_folded(key.to_ascii_uppercase().as_bytes())
+            );
+            let padded = format!("{key}\0");
+            assert_ne!(hash_folded(key.as_bytes()), hash_folded(padded.as_bytes()), "{key:?}");
+        }
     }
 
     #[test]
