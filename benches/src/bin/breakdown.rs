@@ -51,17 +51,15 @@ fn main() {
         let reqs = DirectoryRequests::new(&w, REQUESTS, 1);
         drop(w);
         let snap = auth.snapshot();
-        let sets: Vec<Arc<PolicySet>> = reqs
-            .requests
-            .iter()
-            .map(|r| snap.user_set(&r.user).expect("a workload user").clone())
+        let sets: Vec<Arc<PolicySet>> = (0..reqs.len())
+            .map(|i| snap.user_set(reqs.user(i)).expect("a workload user").clone())
             .collect();
         for _ in 0..3 {
             let lookup = mean(|i| {
-                black_box(snap.user_set(black_box(&reqs.requests[i].user)));
+                black_box(snap.user_set(black_box(reqs.user(i))));
             });
             let key = mean(|i| {
-                black_box(snap.directory().access_key(black_box(&reqs.requests[i].access_key_id)));
+                black_box(snap.directory().access_key(black_box(reqs.access_key_id(i))));
             });
             let decide = mean(|i| {
                 let (_, req) = reqs.get(i);

@@ -30,7 +30,7 @@ a directory of --users users (default 100) in the function `measured_checks`, fo
 /// The calls that callgrind counts: `--toggle-collect='*measured_checks*'`.
 #[inline(never)]
 fn measured_checks(auth: &Authorizer, reqs: &DirectoryRequests, explain: bool) -> usize {
-    run(auth, reqs, explain, 0..reqs.requests.len())
+    run(auth, reqs, explain, 0..reqs.len())
 }
 
 /// The same calls outside the measured function, to warm the caches: in reverse order, so
@@ -38,7 +38,7 @@ fn measured_checks(auth: &Authorizer, reqs: &DirectoryRequests, explain: bool) -
 /// counted both passes).
 #[inline(never)]
 fn warm_up(auth: &Authorizer, reqs: &DirectoryRequests, explain: bool) -> usize {
-    run(auth, reqs, explain, (0..reqs.requests.len()).rev())
+    run(auth, reqs, explain, (0..reqs.len()).rev())
 }
 
 #[inline(always)]
@@ -90,7 +90,7 @@ fn main() -> ExitCode {
     assert_eq!(warm, measured, "the decisions changed between the two passes");
     eprintln!(
         "{} {} measured ({users} users, {measured} allowed)",
-        reqs.requests.len(),
+        reqs.len(),
         if explain { "explanations" } else { "checks" }
     );
     ExitCode::SUCCESS
