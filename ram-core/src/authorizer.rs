@@ -631,8 +631,9 @@ impl Snapshot {
             return;
         }
         let (version, compiled) = compile_custom(&self.directory, name);
-        let shared = self.custom.get(name).map(|old| old.name.clone());
-        let id = match self.custom.get(name) {
+        let old = self.custom.get(name);
+        let shared = old.map(|old| old.name.clone());
+        let id = match old {
             Some(old) => old.id,
             None => u16::try_from(policies.len())
                 .ok()

@@ -826,10 +826,8 @@ fn explain_each<'p>(
     // statements' resources and conditions are matched (in a large directory they are cache
     // misses; candidates are sorted by policy).
     if crate::prefetch::ENABLED {
-        for (i, e) in candidates.iter().enumerate() {
-            if i == 0 || candidates[i - 1].policy != e.policy {
-                crate::prefetch::prefetch(policy_ref(e.policy as usize));
-            }
+        for same_policy in candidates.chunk_by(|a, b| a.policy == b.policy) {
+            crate::prefetch::prefetch(policy_ref(same_policy[0].policy as usize));
         }
     }
 
