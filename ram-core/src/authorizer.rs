@@ -194,7 +194,7 @@ static NO_POLICY: LazyLock<Arc<CompiledPolicy>> = LazyLock::new(|| {
 pub struct Snapshot {
     directory: Directory,
     /// Custom policy name -> its default version, compiled, and its position in `policies`.
-    custom: HashMap<String, CustomPolicy>,
+    custom: HashMap<Arc<str>, CustomPolicy>,
     /// Every compiled policy a user's entry can list ([`UserPolicies`]), by position: the
     /// system policies, then the custom policies in the order this snapshot's line first
     /// compiled them. A position is never given to another policy (a deleted policy's
@@ -210,8 +210,9 @@ pub struct Snapshot {
     /// empty until the positions run out and a fresh snapshot renumbers them). Shared between
     /// snapshots until a group's policies change.
     groups: Arc<[Option<GroupIds>]>,
-    /// Group name -> its position in `groups`, and the name that every member's set shares.
-    group_positions: HashMap<String, GroupPosition>,
+    /// Group name (the one that every member's set shares, see [`Attached`]) -> its position
+    /// in `groups` (`None` once all [`POSITIONS`] are taken).
+    group_positions: HashMap<Arc<str>, Option<u16>>,
     /// User name -> the user's policies, in a table whose lookup is about one cache miss in
     /// a large directory (see [`NameTable`]).
     users: UserTable,
@@ -254,20 +255,13 @@ enum Identity<'a> {
     Role(&'a PolicySet),
 }
 
-/// A group in a [`Snapshot`].
-#[derive(Clone, Debug)]
-struct GroupPosition {
-    /// The group's name, shared by the [`Source`] of every member's set (see [`Attached`]).
-    name: Arc<str>,
-    /// Its position in [`Snapshot::groups`] (`None` once all [`POSITIONS`] are taken).
-    id: Option<u16>,
-}
-
 /// A policy attached to a user, group or role, as a set is built from it.
 ///
-/// Its name and version are the snapshot's, shared by every set that holds the policy (as is
-/// a group's name in [`Source::Group`]): an explanation clones them, and a copy per set was a
-/// cache miss per name at 100,000 users, while shared ones stay warm.
+/// Its name and version are the snapshot's (the custom policy's name is the key of
+/// [`Snapshot::custom`]), shared by every set that holds the policy, as is a group's name in
+/// [`Source::Group`] (the key of [`Snapshot::group_positions`]): an explanation clones them,
+/// and a copy per set was a cache miss per name at 100,000 users, while shared ones stay
+/// warm.
 struct Attached {
     name: Arc<str>,
     version: Arc<str>,
@@ -279,8 +273,6 @@ struct Attached {
 /// A custom policy in a [`Snapshot`].
 #[derive(Clone, Debug)]
 struct CustomPolicy {
-    /// Shared by every set that holds the policy (see [`Attached`]).
-    name: Arc<str>,
     version: Arc<str>,
     compiled: Arc<CompiledPolicy>,
     /// Its position in [`Snapshot::policies`] (`None` once all [`POSITIONS`] are taken).
@@ -631,10 +623,11 @@ impl Snapshot {
             return;
         }
         let (version, compiled) = compile_custom(&self.directory, name);
-        let old = self.custom.get(name);
-        let shared = old.map(|old| old.name.clone());
+        let old = self.custom.get_key_value(name);
+        // The name that every set holding the policy shares stays the same allocation.
+        let shared = old.map_or_else(|| Arc::from(name), |(shared, _)| shared.clone());
         let id = match old {
-            Some(old) => old.id,
+            Some((_, old)) => old.id,
             None => u16::try_from(policies.len())
                 .ok()
                 .filter(|&id| usize::from(id) < POSITIONS)
@@ -645,24 +638,21 @@ impl Snapshot {
         if let Some(id) = id {
             policies[usize::from(id)] = compiled.listed();
         }
-        let custom = CustomPolicy {
-            name: shared.unwrap_or_else(|| Arc::from(name)),
-            version,
-            compiled,
-            id,
-        };
-        self.custom.insert(name.to_owned(), custom);
+        self.custom.insert(shared, CustomPolicy { version, compiled, id });
     }
 
     /// An attached policy's default version, compiled, and its position in `policies`.
     fn compiled(&self, a: &AttachedPolicy) -> Option<Attached> {
         match a.policy_type {
-            PolicyType::Custom => self.custom.get(&a.policy_name).map(|c| Attached {
-                name: c.name.clone(),
-                version: c.version.clone(),
-                compiled: c.compiled.clone(),
-                id: c.id,
-            }),
+            PolicyType::Custom => self
+                .custom
+                .get_key_value(a.policy_name.as_str())
+                .map(|(name, c)| Attached {
+                    name: name.clone(),
+                    version: c.version.clone(),
+                    compiled: c.compiled.clone(),
+                    id: c.id,
+                }),
             PolicyType::System => {
                 let id = SYSTEM_COMPILED.iter().position(|s| *s.name == *a.policy_name)?;
                 let system = &SYSTEM_COMPILED[id];
@@ -707,22 +697,22 @@ impl Snapshot {
         let mut groups = self.groups.to_vec();
         for name in names {
             let Some(group) = self.directory.group(name) else {
-                if let Some(GroupPosition { id: Some(id), .. }) = self.group_positions.remove(name) {
+                if let Some(Some(id)) = self.group_positions.remove(name.as_str()) {
                     groups[usize::from(id)] = None;
                 }
                 continue;
             };
-            let id = self
-                .group_positions
-                .entry(name.clone())
-                .or_insert_with(|| GroupPosition {
-                    name: Arc::from(name.as_str()),
-                    id: u16::try_from(groups.len())
+            let id = match self.group_positions.get(name.as_str()) {
+                Some(&id) => id,
+                None => {
+                    let id = u16::try_from(groups.len())
                         .ok()
                         .filter(|&id| usize::from(id) < POSITIONS)
-                        .inspect(|_| groups.push(None)),
-                })
-                .id;
+                        .inspect(|_| groups.push(None));
+                    self.group_positions.insert(Arc::from(name.as_str()), id);
+                    id
+                }
+            };
             if let Some(id) = id {
                 // The policies `add_all` adds to a member's set, in its order.
                 let ids = group.policies.iter().filter_map(|a| self.compiled(a)).map(|a| a.id);
@@ -745,11 +735,11 @@ impl Snapshot {
         let mut grouped = flat;
         for g in &user.groups {
             if let Some(group) = self.directory.group(g) {
-                let position = self.group_positions.get(g);
-                let shared = position.map_or_else(|| Arc::from(g.as_str()), |p| p.name.clone());
+                let position = self.group_positions.get_key_value(g.as_str());
+                let shared = position.map_or_else(|| Arc::from(g.as_str()), |(name, _)| name.clone());
                 self.add_all(&mut b, &mut flat, &group.policies, &Source::Group(shared));
                 // The group's list in `groups` holds the same policies in the same order.
-                let id = position.and_then(|p| p.id);
+                let id = position.and_then(|(_, &id)| id);
                 match id.and_then(|id| self.groups.get(usize::from(id))?.as_ref()) {
                     Some(list) => {
                         grouped.push_group(id);
@@ -1468,7 +1458,7 @@ mod tests {
         .unwrap();
         let snap = auth.snapshot();
         assert!(!snap.group_positions.contains_key("ops"));
-        assert!(snap.group_positions.get("sre").and_then(|p| p.id).is_some());
+        assert!(snap.group_positions.get("sre").copied().flatten().is_some());
         assert_eq!(auth.check(&Caller::user("alice"), &get), Ok(Decision::ExplicitDeny));
         agrees_with_sets(&auth, &["alice", "bob"]);
         auth.apply(&[Change::RemoveUserFromGroup {
