@@ -29,6 +29,7 @@ use foldhash::quality::RandomState;
 use hashbrown::HashTable;
 
 use crate::prefetch::{self, prefetch};
+use crate::table_memory::TableMemory;
 
 /// Names of up to this many bytes are stored inline by default (32 bytes in all); longer ones
 /// on the heap (one more miss to compare them). Access key ids are 24 characters; glob
@@ -112,8 +113,9 @@ struct Slot<V, const N: usize> {
     value: V,
 }
 
-/// A shard of a [`NameTable`], shared between the snapshots that did not change it.
-type Shard<V, const N: usize> = Arc<HashTable<Slot<V, N>>>;
+/// A shard of a [`NameTable`], shared between the snapshots that did not change it. Its slots
+/// are in [`TableMemory`], on huge pages where the OS grants them.
+type Shard<V, const N: usize> = Arc<HashTable<Slot<V, N>, TableMemory>>;
 
 /// Name → `V`, sharded and copied on write (see the module documentation). Names of up to `N`
 /// bytes are stored in the slot.
@@ -128,7 +130,7 @@ impl<V: Clone, const N: usize> Default for NameTable<V, N> {
     fn default() -> Self {
         NameTable {
             hasher: RandomState::default(),
-            shards: (0..SHARDS).map(|_| Arc::new(HashTable::new())).collect(),
+            shards: (0..SHARDS).map(|_| Arc::new(HashTable::new_in(TableMemory))).collect(),
             len: 0,
         }
     }
@@ -346,6 +348,22 @@ mod tests {
         assert_eq!(lined.get("seven77"), Some(&2));
         assert_eq!(lined.get("seven7"), None);
         assert!(matches!(Name::<6>::new("seven77"), Name::Heap(_)));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn slots_lie_in_the_huge_page_pool() {
+        use crate::table_memory::tests::{advised_huge, thp};
+        let mut t = NameTable::<u64>::default();
+        for i in 0..1_000 {
+            t.insert(&format!("user{i}"), i);
+        }
+        let before = t.clone();
+        t.insert("user1", 0); // a publish's copy of a shard
+        for table in [&before, &t] {
+            let slot = table.get("user1").unwrap();
+            assert!(!thp() || advised_huge(std::ptr::from_ref(slot) as usize));
+        }
     }
 
     #[test]

@@ -24,6 +24,8 @@ use std::sync::Arc;
 
 use foldhash::fast::FixedState;
 use hashbrown::HashTable;
+
+use crate::table_memory::TableMemory;
 use smallvec::SmallVec;
 
 use crate::condition::Condition;
@@ -81,7 +83,9 @@ impl<'a> Request<'a> {
 pub struct CompiledPolicy {
     /// The statements indexed by action (entries' `policy` is 0).
     index: Index,
-    statements: Box<[CompiledStatement]>,
+    /// In [`TableMemory`], like the index's tables: the statements of the policies that
+    /// every check consults lie in a few huge pages, not scattered through the heap.
+    statements: allocator_api2::boxed::Box<[CompiledStatement], TableMemory>,
     /// The byte pairs every indexed statement's resource requires (the intersection of
     /// their resource filters): a request whose resource lacks one of them cannot match any
     /// statement of this policy, which is then skipped without reading its index.
@@ -131,42 +135,41 @@ impl CompiledStatement {
 impl CompiledPolicy {
     /// Compiles a valid document.
     pub fn new(doc: &PolicyDocument) -> CompiledPolicy {
-        let statements = doc
-            .statements()
-            .iter()
-            .map(|s| CompiledStatement {
-                effect: s.effect,
-                action_patterns: s
-                    .action
+        let statements = doc.statements().iter().map(|s| CompiledStatement {
+            effect: s.effect,
+            action_patterns: s
+                .action
+                .patterns
+                .iter()
+                .map(|p| p.to_ascii_lowercase().into())
+                .collect(),
+            actions: s
+                .action
+                .patterns
+                .iter()
+                .map(|p| Glob::ascii_case_insensitive(p))
+                .collect(),
+            not_action: s.action.negated,
+            resources: s
+                .resource
+                .as_ref()
+                .map(|r| r.patterns.iter().map(|p| Glob::new(p)).collect()),
+            not_resource: s.resource.as_ref().is_some_and(|r| r.negated),
+            resource_filter: match &s.resource {
+                Some(r) if !r.negated => r
                     .patterns
                     .iter()
-                    .map(|p| p.to_ascii_lowercase().into())
-                    .collect(),
-                actions: s
-                    .action
-                    .patterns
-                    .iter()
-                    .map(|p| Glob::ascii_case_insensitive(p))
-                    .collect(),
-                not_action: s.action.negated,
-                resources: s
-                    .resource
-                    .as_ref()
-                    .map(|r| r.patterns.iter().map(|p| Glob::new(p)).collect()),
-                not_resource: s.resource.as_ref().is_some_and(|r| r.negated),
-                resource_filter: match &s.resource {
-                    Some(r) if !r.negated => r
-                        .patterns
-                        .iter()
-                        .map(|p| required_bigrams(p))
-                        .reduce(|a, b| a & b)
-                        .unwrap_or(0),
-                    _ => 0,
-                },
-                conditions: s.conditions.clone().into(),
-                has_principal: s.principal.is_some(),
-            })
-            .collect();
+                    .map(|p| required_bigrams(p))
+                    .reduce(|a, b| a & b)
+                    .unwrap_or(0),
+                _ => 0,
+            },
+            conditions: s.conditions.clone().into(),
+            has_principal: s.principal.is_some(),
+        });
+        let mut list = allocator_api2::vec::Vec::with_capacity_in(doc.statements().len(), TableMemory);
+        list.extend(statements);
+        let statements = list.into_boxed_slice();
         let mut policy = CompiledPolicy {
             index: Index::default(),
             statements,
@@ -328,11 +331,16 @@ pub const SHARED_MERGE_ABOVE: usize = 32;
 
 /// Statements indexed by the action they can match. `repr(C)`: the table headers and
 /// `has_global`, which every lookup reads, before the global bucket, which is usually empty.
+/// An index's buckets by key. In [`TableMemory`] with the name tables: every check reads the
+/// tables of the policies it consults, which then lie in a few huge pages instead of
+/// hundreds of small pages scattered through the heap.
+type KeyTable = HashTable<(Name, Bucket), TableMemory>;
+
 #[derive(Clone, Debug, Default)]
 #[repr(C)]
 struct Index {
-    exact: HashTable<(Name, Bucket)>,
-    services: HashTable<(Name, Bucket)>,
+    exact: KeyTable,
+    services: KeyTable,
     /// Whether `global` holds any statement.
     has_global: bool,
     global: Bucket,
@@ -565,7 +573,7 @@ fn hash_folded(s: &[u8]) -> u64 {
     h.finish()
 }
 
-fn bucket<'t>(table: &'t mut HashTable<(Name, Bucket)>, key: &str) -> &'t mut Bucket {
+fn bucket<'t>(table: &'t mut KeyTable, key: &str) -> &'t mut Bucket {
     let hash = hash_folded(key.as_bytes());
     let entry = table.entry(
         hash,
@@ -581,7 +589,7 @@ fn bucket<'t>(table: &'t mut HashTable<(Name, Bucket)>, key: &str) -> &'t mut Bu
 /// The bucket of `key` (any case) in an index table, whose keys are lower-case (they come from
 /// a statement's `action_patterns`).
 #[inline]
-fn lookup<'t>(table: &'t HashTable<(Name, Bucket)>, hash: u64, key: &str) -> Option<&'t Bucket> {
+fn lookup<'t>(table: &'t KeyTable, hash: u64, key: &str) -> Option<&'t Bucket> {
     if table.is_empty() {
         return None;
     }

@@ -1,0 +1,224 @@
+//! Memory for the authorizer's name tables ([`crate::name_table::NameTable`]), which Linux is
+//! asked to back with transparent huge pages.
+//!
+//! A check in a large directory reads the caller's slot at a random place in a table of
+//! megabytes (8.4 MB at 100,000 users). On 4 KiB pages that is a TLB miss as well as a cache
+//! miss, and under a hypervisor's nested paging a TLB miss walks two page tables; each random
+//! slot also evicts a TLB entry that the shared policies' pages needed. A 2 MiB page maps such
+//! a table with a handful of entries. The global allocator cannot be asked for that (Rust's
+//! `GlobalAlloc` has no such request, and glibc only does it process-wide), so the tables'
+//! shards come from this pool instead: anonymous mappings advised `MADV_HUGEPAGE`, handed out
+//! by the `talc` allocator.
+//!
+//! - The advice is only a hint. Where the kernel's THP setting is `never`, or no huge page is
+//!   free, the memory is ordinary pages and everything works as before.
+//! - The pool keeps what it mapped for the life of the process and reuses it: a publish
+//!   copies a shard and frees the one it replaced, so the pool stays about the size of the
+//!   largest directory's tables plus one publish's copies.
+//! - Elsewhere than Linux the tables use the global allocator.
+
+#[cfg(target_os = "linux")]
+pub(crate) use pool::TableMemory;
+
+#[cfg(not(target_os = "linux"))]
+pub(crate) use allocator_api2::alloc::Global as TableMemory;
+
+thread_local! {
+    /// Blocks this thread has taken from the pool (never from the global allocator, so a
+    /// counting global allocator does not see them).
+    static ALLOCATIONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// The number of blocks the current thread has taken from the tables' pool since it started
+/// (always 0 where the tables use the global allocator). A test that proves that a check
+/// allocates nothing with a counting global allocator reads it as well.
+pub fn allocations_on_this_thread() -> u64 {
+    ALLOCATIONS.with(std::cell::Cell::get)
+}
+
+#[cfg(target_os = "linux")]
+mod pool {
+    use std::alloc::{GlobalAlloc, Layout};
+    use std::ptr::NonNull;
+
+    use allocator_api2::alloc::{AllocError, Allocator};
+    use memmap2::{Advice, MmapOptions};
+    use talc::TalcLock;
+    use talc::base::Talc;
+    use talc::base::binning::Binning;
+    use talc::source::Source;
+
+    /// The size and alignment of a transparent huge page on x86-64 and of a common one on
+    /// aarch64; the kernel backs only whole aligned ranges of this size with one.
+    pub(super) const HUGE_PAGE: usize = 2 << 20;
+
+    /// The least the pool maps at once. Only the huge pages that allocations touch take
+    /// memory, so a small directory's tables cost about one huge page.
+    const MAP_AT_LEAST: usize = 16 << 20;
+
+    /// Maps memory for the pool when it runs out.
+    #[derive(Debug)]
+    struct HugePages;
+
+    // SAFETY: `acquire` gives `talc` only memory that nothing else uses and that stays mapped
+    // for the life of the process (see below), and it never touches the `TalcLock` that
+    // holds `talc` (which would deadlock): it only maps memory and calls `talc.claim`.
+    unsafe impl Source for HugePages {
+        fn acquire<B: Binning>(talc: &mut Talc<Self, B>, layout: Layout) -> Result<(), ()> {
+            // Room for the block and its alignment, and for talc's own metadata (its bins on
+            // the first claim, a few words on the others), in whole huge pages.
+            let needed = layout
+                .size()
+                .checked_add(layout.align())
+                .and_then(|n| n.checked_add(64 << 10));
+            let needed = needed.ok_or(())?;
+            let size = needed.max(MAP_AT_LEAST).checked_next_multiple_of(HUGE_PAGE).ok_or(())?;
+            // One huge page more, so that an aligned range of `size` bytes lies inside.
+            let mut map = MmapOptions::new()
+                .len(size.checked_add(HUGE_PAGE).ok_or(())?)
+                .map_anon()
+                .map_err(|_| ())?;
+            // A hint: refused (a kernel without THP), the memory is ordinary pages.
+            let _ = map.advise(Advice::HugePage);
+            let start = map.as_mut_ptr();
+            let base = start.wrapping_add(start.align_offset(HUGE_PAGE));
+            // The mapping is never unmapped: talc may hand out any part of it until the
+            // process ends, and it reuses what is freed.
+            std::mem::forget(map);
+            // SAFETY: `base..base + size` lies inside the mapping just made (it is
+            // `size + HUGE_PAGE` bytes long and `base` is less than `HUGE_PAGE` past its start),
+            // which is readable and writable, used by nothing else, and never unmapped.
+            unsafe { talc.claim(base, size) }.map(drop).ok_or(())
+        }
+    }
+
+    static POOL: TalcLock<parking_lot::RawMutex, HugePages> = TalcLock::new(HugePages);
+
+    /// Every block starts on a cache line: a table's slots start at its block, so a 64-byte
+    /// slot (a user's) is one line, never the end of one and the start of the next.
+    fn lined(layout: Layout) -> Layout {
+        layout.align_to(64).unwrap_or(layout)
+    }
+
+    /// The pool as an allocator for `hashbrown`'s tables. Every value is the same pool, so a
+    /// block allocated through one may be freed through any other.
+    #[derive(Clone, Copy, Debug, Default)]
+    pub(crate) struct TableMemory;
+
+    // SAFETY: blocks come from `POOL`, which hands out each byte to one block at a time and
+    // keeps it mapped until it is freed (and after); the block is at least `layout.size()`
+    // bytes at `layout.align()`, as `GlobalAlloc::alloc` promises. A zero-sized request gets
+    // a dangling, aligned pointer, which `deallocate` recognises by the layout and does not
+    // return to the pool. All values of `TableMemory` share `POOL`, so clones and moves keep
+    // blocks valid, as the trait requires.
+    unsafe impl Allocator for TableMemory {
+        fn allocate(&self, layout: Layout) -> Result<NonNull<[u8]>, AllocError> {
+            let ptr = if layout.size() == 0 {
+                // A well-aligned non-null address, never read or written.
+                NonNull::new(std::ptr::without_provenance_mut(layout.align())).ok_or(AllocError)?
+            } else {
+                // `try_with`: a table may be dropped while thread-locals are torn down.
+                let _ = super::ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+                // SAFETY: `layout` has a non-zero size.
+                NonNull::new(unsafe { POOL.alloc(lined(layout)) }).ok_or(AllocError)?
+            };
+            Ok(NonNull::slice_from_raw_parts(ptr, layout.size()))
+        }
+
+        unsafe fn deallocate(&self, ptr: NonNull<u8>, layout: Layout) {
+            if layout.size() != 0 {
+                // SAFETY: the caller passes a block that `allocate` returned with this
+                // layout, which (its size being non-zero) came from `POOL`.
+                unsafe { POOL.dealloc(ptr.as_ptr(), lined(layout)) }
+            }
+        }
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+pub(crate) mod tests {
+    use std::alloc::Layout;
+
+    use allocator_api2::alloc::Allocator;
+
+    use super::pool::HUGE_PAGE;
+    use super::*;
+
+    /// The `VmFlags` of the mapping that holds `addr`, from `/proc/self/smaps`.
+    pub(crate) fn vm_flags(addr: usize) -> Option<String> {
+        let smaps = std::fs::read_to_string("/proc/self/smaps").ok()?;
+        let mut inside = false;
+        for line in smaps.lines() {
+            if let Some((range, _)) = line.split_once(' ')
+                && let Some((start, end)) = range.split_once('-')
+                && let (Ok(start), Ok(end)) = (usize::from_str_radix(start, 16), usize::from_str_radix(end, 16))
+            {
+                inside = (start..end).contains(&addr);
+            } else if inside && let Some(flags) = line.strip_prefix("VmFlags:") {
+                return Some(flags.trim().to_owned());
+            }
+        }
+        None
+    }
+
+    /// Whether the kernel has transparent huge pages (one without them refuses the advice,
+    /// and the pool's memory is ordinary).
+    pub(crate) fn thp() -> bool {
+        std::path::Path::new("/sys/kernel/mm/transparent_hugepage").exists()
+    }
+
+    /// Whether `addr` lies in a mapping advised `MADV_HUGEPAGE` (`hg` in its `VmFlags`).
+    pub(crate) fn advised_huge(addr: usize) -> bool {
+        let flags = vm_flags(addr).expect("the address lies in a mapping");
+        flags.split_whitespace().any(|f| f == "hg")
+    }
+
+    #[test]
+    fn blocks_are_aligned_and_disjoint() {
+        let sizes = [1, 24, 64, 4096, 33_296, 3 * HUGE_PAGE];
+        let mut blocks = Vec::new();
+        for (i, &size) in sizes.iter().enumerate() {
+            let layout = Layout::from_size_align(size, 16 << (i % 3)).unwrap();
+            let block = TableMemory.allocate(layout).unwrap();
+            assert!(block.len() >= size);
+            let ptr = block.cast::<u8>();
+            assert_eq!(ptr.as_ptr() as usize % layout.align(), 0);
+            assert_eq!(ptr.as_ptr() as usize % 64, 0, "block {i} starts on a cache line");
+            // Writable end to end, and no other block overwrites it.
+            // SAFETY: the block is `size` bytes and nothing else uses it.
+            unsafe { ptr.as_ptr().write_bytes(i as u8, size) };
+            blocks.push((ptr, layout));
+        }
+        for (i, &(ptr, layout)) in blocks.iter().enumerate() {
+            // SAFETY: the block is still allocated and was filled above.
+            let bytes = unsafe { std::slice::from_raw_parts(ptr.as_ptr(), layout.size()) };
+            assert!(bytes.iter().all(|&b| b == i as u8), "block {i} was overwritten");
+        }
+        for (ptr, layout) in blocks {
+            // SAFETY: each block was allocated with this layout and is freed once.
+            unsafe { TableMemory.deallocate(ptr, layout) };
+        }
+    }
+
+    #[test]
+    fn zero_sized_blocks_are_aligned_and_not_pooled() {
+        let layout = Layout::from_size_align(0, 64).unwrap();
+        let block = TableMemory.allocate(layout).unwrap();
+        assert_eq!(block.len(), 0);
+        assert_eq!(block.cast::<u8>().as_ptr() as usize % 64, 0);
+        // SAFETY: allocated just above with this layout.
+        unsafe { TableMemory.deallocate(block.cast(), layout) };
+    }
+
+    #[test]
+    fn the_pool_asks_for_huge_pages() {
+        if !thp() {
+            return;
+        }
+        let layout = Layout::from_size_align(4096, 64).unwrap();
+        let block = TableMemory.allocate(layout).unwrap().cast::<u8>();
+        assert!(advised_huge(block.as_ptr() as usize));
+        // SAFETY: allocated just above with this layout.
+        unsafe { TableMemory.deallocate(block, layout) };
+    }
+}
