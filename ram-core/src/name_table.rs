@@ -10,6 +10,10 @@
 //! always identified by comparing all its bytes, never by its hash alone (`hashbrown`'s 7-bit
 //! tag only spares reading most other names).
 //!
+//! The slots live in [`TableMemory`]: on Linux, memory that the kernel is asked to back with
+//! 2 MiB pages, so that a random slot of a table of megabytes is not a TLB miss as well (see
+//! that module).
+//!
 //! Shards are `Arc`s: the snapshot of the next publish clones the shard array (a few
 //! hundred reference counts) and copies only the shards it changes, so a one-user change
 //! copies about 1/[`SHARDS`] of the table, not all of it.
