@@ -1,21 +1,24 @@
-//! Memory for the authorizer's name tables ([`crate::name_table::NameTable`]), which Linux is
-//! asked to back with transparent huge pages.
+//! Memory that Linux is asked to back with transparent huge pages, for the data every check
+//! reads at random places: the name tables' shards ([`crate::name_table::NameTable`]: users'
+//! and access keys' slots) and the compiled policies' index tables and statements
+//! ([`crate::policy_set`]).
 //!
 //! A check in a large directory reads the caller's slot at a random place in a table of
 //! megabytes (8.4 MB at 100,000 users). On 4 KiB pages that is a TLB miss as well as a cache
 //! miss, and under a hypervisor's nested paging a TLB miss walks two page tables; each random
 //! slot also evicts a TLB entry that the shared policies' pages needed. A 2 MiB page maps such
 //! a table with a handful of entries. The global allocator cannot be asked for that (Rust's
-//! `GlobalAlloc` has no such request, and glibc only does it process-wide), so the tables'
-//! shards come from this pool instead: anonymous mappings advised `MADV_HUGEPAGE`, handed out
-//! by the `talc` allocator.
+//! `GlobalAlloc` has no such request, and glibc only does it process-wide), so these blocks
+//! come from this pool instead: anonymous mappings advised `MADV_HUGEPAGE`, handed out by the
+//! `talc` allocator, each block on a cache line. W-directory at 100,000 users: a check about
+//! 50 ns faster (`benches/RESULTS.md`, stop 16).
 //!
 //! - The advice is only a hint. Where the kernel's THP setting is `never`, or no huge page is
 //!   free, the memory is ordinary pages and everything works as before.
 //! - The pool keeps what it mapped for the life of the process and reuses it: a publish
 //!   copies a shard and frees the one it replaced, so the pool stays about the size of the
-//!   largest directory's tables plus one publish's copies.
-//! - Elsewhere than Linux the tables use the global allocator.
+//!   largest directory's tables and policies plus one publish's copies.
+//! - Elsewhere than Linux the blocks come from the global allocator.
 
 #[cfg(target_os = "linux")]
 pub(crate) use pool::TableMemory;
@@ -117,7 +120,7 @@ mod pool {
                 // A well-aligned non-null address, never read or written.
                 NonNull::new(std::ptr::without_provenance_mut(layout.align())).ok_or(AllocError)?
             } else {
-                // `try_with`: a table may be dropped while thread-locals are torn down.
+                // `try_with`: a table may be built while this thread's locals are torn down.
                 let _ = super::ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
                 // SAFETY: `layout` has a non-zero size.
                 NonNull::new(unsafe { POOL.alloc(lined(layout)) }).ok_or(AllocError)?
