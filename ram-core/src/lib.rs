@@ -30,8 +30,9 @@
 //! (request context), [`policy_set`] (compiled, indexed evaluation) and [`decision`]
 //! (outcomes and explanations).
 
-// One module may use `unsafe`: `table_memory`, the name tables' allocator (mapping memory and
-// implementing `Allocator`), each block with the argument for its soundness.
+// One module may use `unsafe`: `table_memory`, the huge-page pool of the name tables, index
+// tables and statements (mapping memory and implementing `Allocator`), each block with the
+// argument for its soundness.
 #![deny(unsafe_code)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 #![warn(missing_docs)]

@@ -24,8 +24,6 @@ use std::sync::Arc;
 
 use foldhash::fast::FixedState;
 use hashbrown::HashTable;
-
-use crate::table_memory::TableMemory;
 use smallvec::SmallVec;
 
 use crate::condition::Condition;
@@ -35,6 +33,7 @@ use crate::fold::eq_folded;
 use crate::glob::Glob;
 use crate::name_table::Name;
 use crate::policy::{Effect, PolicyDocument};
+use crate::table_memory::TableMemory;
 
 /// One request to decide: an action, a resource ARN and the context.
 ///
@@ -329,13 +328,13 @@ type PolicyList = SmallVec<[ListedPolicy; INLINE_POLICIES]>;
 /// size.
 pub const SHARED_MERGE_ABOVE: usize = 32;
 
-/// Statements indexed by the action they can match. `repr(C)`: the table headers and
-/// `has_global`, which every lookup reads, before the global bucket, which is usually empty.
 /// An index's buckets by key. In [`TableMemory`] with the name tables: every check reads the
 /// tables of the policies it consults, which then lie in a few huge pages instead of
 /// hundreds of small pages scattered through the heap.
 type KeyTable = HashTable<(Name, Bucket), TableMemory>;
 
+/// Statements indexed by the action they can match. `repr(C)`: the table headers and
+/// `has_global`, which every lookup reads, before the global bucket, which is usually empty.
 #[derive(Clone, Debug, Default)]
 #[repr(C)]
 struct Index {

@@ -15,9 +15,12 @@
 //!
 //! - The advice is only a hint. Where the kernel's THP setting is `never`, or no huge page is
 //!   free, the memory is ordinary pages and everything works as before.
-//! - The pool keeps what it mapped for the life of the process and reuses it: a publish
-//!   copies a shard and frees the one it replaced, so the pool stays about the size of the
-//!   largest directory's tables and policies plus one publish's copies.
+//! - The pool keeps what it mapped for the life of the process and reuses what is freed: a
+//!   publish copies a shard, and the one it replaced is freed when the snapshot that held it
+//!   is released. What fragmentation leaves unused is not given back to the OS.
+//! - One lock serializes the pool. Writers allocate; a reader frees only if it releases the
+//!   last reference to a replaced snapshot, which the authorizer's writer keeps until its
+//!   next publish so that a check does not (see [`crate::authorizer::Authorizer`]).
 //! - Elsewhere than Linux the blocks come from the global allocator.
 
 #[cfg(target_os = "linux")]
@@ -55,13 +58,42 @@ mod pool {
     /// aarch64; the kernel backs only whole aligned ranges of this size with one.
     pub(super) const HUGE_PAGE: usize = 2 << 20;
 
-    /// The least the pool maps at once. Only the huge pages that allocations touch take
-    /// memory, so a small directory's tables cost about one huge page.
+    /// The least the pool maps at once. Only the huge pages that are touched take memory:
+    /// talc writes to the first and the last of each mapping, so a small directory's tables
+    /// cost two huge pages (4 MiB).
     const MAP_AT_LEAST: usize = 16 << 20;
 
-    /// Maps memory for the pool when it runs out.
+    /// Maps memory for the pool when it runs out, and notes where (for tests).
     #[derive(Debug)]
-    struct HugePages;
+    struct HugePages {
+        heaps: Heaps,
+    }
+
+    /// The address ranges the pool claimed, for [`contains`]: a fixed array, since
+    /// [`Source::acquire`] must not allocate (the first 64, which at 16 MB each is 1 GB;
+    /// later ones are not noted).
+    #[derive(Debug)]
+    struct Heaps {
+        ranges: [std::ops::Range<usize>; 64],
+        len: usize,
+    }
+
+    impl Heaps {
+        fn push(&mut self, range: std::ops::Range<usize>) {
+            if let Some(slot) = self.ranges.get_mut(self.len) {
+                *slot = range;
+                self.len += 1;
+            }
+        }
+    }
+
+    /// Whether `addr` lies in memory the pool claimed (among its first 64 mappings).
+    #[cfg(test)]
+    pub(crate) fn contains(addr: usize) -> bool {
+        let pool = POOL.lock();
+        let heaps = &pool.source.heaps;
+        heaps.ranges[..heaps.len].iter().any(|r| r.contains(&addr))
+    }
 
     // SAFETY: `acquire` gives `talc` only memory that nothing else uses and that stays mapped
     // for the life of the process (see below), and it never touches the `TalcLock` that
@@ -85,22 +117,31 @@ mod pool {
             let _ = map.advise(Advice::HugePage);
             let start = map.as_mut_ptr();
             let base = start.wrapping_add(start.align_offset(HUGE_PAGE));
-            // The mapping is never unmapped: talc may hand out any part of it until the
-            // process ends, and it reuses what is freed.
-            std::mem::forget(map);
             // SAFETY: `base..base + size` lies inside the mapping just made (it is
             // `size + HUGE_PAGE` bytes long and `base` is less than `HUGE_PAGE` past its start),
-            // which is readable and writable, used by nothing else, and never unmapped.
-            unsafe { talc.claim(base, size) }.map(drop).ok_or(())
+            // which is readable and writable, used by nothing else, and never unmapped once
+            // claimed (below).
+            unsafe { talc.claim(base, size) }.ok_or(())?;
+            talc.source.heaps.push(base as usize..base as usize + size);
+            // Never unmapped: talc may hand out any part of it until the process ends, and
+            // reuses what is freed.
+            std::mem::forget(map);
+            Ok(())
         }
     }
 
-    static POOL: TalcLock<parking_lot::RawMutex, HugePages> = TalcLock::new(HugePages);
+    static POOL: TalcLock<parking_lot::RawMutex, HugePages> = TalcLock::new(HugePages {
+        heaps: Heaps {
+            ranges: [const { 0..0 }; 64],
+            len: 0,
+        },
+    });
 
     /// Every block starts on a cache line: a table's slots start at its block, so a 64-byte
-    /// slot (a user's) is one line, never the end of one and the start of the next.
-    fn lined(layout: Layout) -> Layout {
-        layout.align_to(64).unwrap_or(layout)
+    /// slot (a user's) is one line, never the end of one and the start of the next. (Fails
+    /// only for a size within 64 bytes of `isize::MAX`.)
+    fn lined(layout: Layout) -> Result<Layout, AllocError> {
+        layout.align_to(64).map_err(|_| AllocError)
     }
 
     /// The pool as an allocator for `hashbrown`'s tables. Every value is the same pool, so a
@@ -122,17 +163,24 @@ mod pool {
             } else {
                 // `try_with`: a table may be built while this thread's locals are torn down.
                 let _ = super::ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+                let layout = lined(layout)?;
                 // SAFETY: `layout` has a non-zero size.
-                NonNull::new(unsafe { POOL.alloc(lined(layout)) }).ok_or(AllocError)?
+                NonNull::new(unsafe { POOL.alloc(layout) }).ok_or(AllocError)?
             };
+            // Exactly the size asked for: hashbrown turns a longer block into more buckets,
+            // and would then free it with a layout this pool did not allocate.
             Ok(NonNull::slice_from_raw_parts(ptr, layout.size()))
         }
 
         unsafe fn deallocate(&self, ptr: NonNull<u8>, layout: Layout) {
-            if layout.size() != 0 {
+            // A block of this layout was allocated, so `lined` succeeded for it.
+            if layout.size() != 0
+                && let Ok(layout) = lined(layout)
+            {
                 // SAFETY: the caller passes a block that `allocate` returned with this
-                // layout, which (its size being non-zero) came from `POOL`.
-                unsafe { POOL.dealloc(ptr.as_ptr(), lined(layout)) }
+                // layout, which (its size being non-zero) came from `POOL` with the same
+                // lined layout.
+                unsafe { POOL.dealloc(ptr.as_ptr(), layout) }
             }
         }
     }
@@ -144,7 +192,7 @@ pub(crate) mod tests {
 
     use allocator_api2::alloc::Allocator;
 
-    use super::pool::HUGE_PAGE;
+    use super::pool::{HUGE_PAGE, contains};
     use super::*;
 
     /// The `VmFlags` of the mapping that holds `addr`, from `/proc/self/smaps`.
@@ -170,23 +218,27 @@ pub(crate) mod tests {
         std::path::Path::new("/sys/kernel/mm/transparent_hugepage").exists()
     }
 
-    /// Whether `addr` lies in a mapping advised `MADV_HUGEPAGE` (`hg` in its `VmFlags`).
-    pub(crate) fn advised_huge(addr: usize) -> bool {
+    /// Whether `addr` lies in the pool's memory and in a mapping advised `MADV_HUGEPAGE`
+    /// (`hg` in its `VmFlags`), where the kernel has transparent huge pages.
+    pub(crate) fn in_huge_pool(addr: usize) -> bool {
         let flags = vm_flags(addr).expect("the address lies in a mapping");
-        flags.split_whitespace().any(|f| f == "hg")
+        contains(addr) && (!thp() || flags.split_whitespace().any(|f| f == "hg"))
     }
 
     #[test]
     fn blocks_are_aligned_and_disjoint() {
-        let sizes = [1, 24, 64, 4096, 33_296, 3 * HUGE_PAGE];
+        // Up to a block larger than one mapping of the pool (16 MB), and up to page alignment.
+        let sizes = [1, 24, 64, 4096, 33_296, 3 * HUGE_PAGE, 20 << 20];
+        let aligns = [8, 16, 64, 128, 4096];
         let mut blocks = Vec::new();
         for (i, &size) in sizes.iter().enumerate() {
-            let layout = Layout::from_size_align(size, 16 << (i % 3)).unwrap();
+            let layout = Layout::from_size_align(size, aligns[i % aligns.len()]).unwrap();
             let block = TableMemory.allocate(layout).unwrap();
             assert!(block.len() >= size);
             let ptr = block.cast::<u8>();
             assert_eq!(ptr.as_ptr() as usize % layout.align(), 0);
             assert_eq!(ptr.as_ptr() as usize % 64, 0, "block {i} starts on a cache line");
+            assert!(contains(ptr.as_ptr() as usize) && contains(ptr.as_ptr() as usize + size - 1));
             // Writable end to end, and no other block overwrites it.
             // SAFETY: the block is `size` bytes and nothing else uses it.
             unsafe { ptr.as_ptr().write_bytes(i as u8, size) };
@@ -206,21 +258,34 @@ pub(crate) mod tests {
     #[test]
     fn zero_sized_blocks_are_aligned_and_not_pooled() {
         let layout = Layout::from_size_align(0, 64).unwrap();
+        let before = allocations_on_this_thread();
         let block = TableMemory.allocate(layout).unwrap();
         assert_eq!(block.len(), 0);
         assert_eq!(block.cast::<u8>().as_ptr() as usize % 64, 0);
+        assert!(!contains(block.cast::<u8>().as_ptr() as usize));
+        assert_eq!(allocations_on_this_thread(), before, "not taken from the pool");
         // SAFETY: allocated just above with this layout.
         unsafe { TableMemory.deallocate(block.cast(), layout) };
+        let sized = Layout::from_size_align(8, 8).unwrap();
+        let block = TableMemory.allocate(sized).unwrap();
+        assert_eq!(
+            allocations_on_this_thread(),
+            before + 1,
+            "the counter sees the pool's blocks"
+        );
+        // SAFETY: allocated just above with this layout.
+        unsafe { TableMemory.deallocate(block.cast(), sized) };
     }
 
     #[test]
     fn the_pool_asks_for_huge_pages() {
-        if !thp() {
-            return;
-        }
         let layout = Layout::from_size_align(4096, 64).unwrap();
         let block = TableMemory.allocate(layout).unwrap().cast::<u8>();
-        assert!(advised_huge(block.as_ptr() as usize));
+        assert!(in_huge_pool(block.as_ptr() as usize));
+        if thp() {
+            let flags = vm_flags(block.as_ptr() as usize).unwrap();
+            assert!(flags.split_whitespace().any(|f| f == "hg"), "VmFlags: {flags}");
+        }
         // SAFETY: allocated just above with this layout.
         unsafe { TableMemory.deallocate(block, layout) };
     }
