@@ -10,8 +10,8 @@
 //! a table with a handful of entries. The global allocator cannot be asked for that (Rust's
 //! `GlobalAlloc` has no such request, and glibc only does it process-wide), so these blocks
 //! come from this pool instead: anonymous mappings advised `MADV_HUGEPAGE`, handed out by the
-//! `talc` allocator, each block on a cache line. W-directory at 100,000 users: a check about
-//! 50 ns faster (`benches/RESULTS.md`, stop 16).
+//! `talc` allocator, each block on a cache line. W-directory at 100,000 users: a check 27 to
+//! 56 ns faster (pairwise medians of three batches; `benches/RESULTS.md`, stop 16).
 //!
 //! - The advice is only a hint. Where the kernel's THP setting is `never`, or no huge page is
 //!   free, the memory is ordinary pages and everything works as before.
