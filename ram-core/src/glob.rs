@@ -355,13 +355,13 @@ impl General {
         };
         General {
             whole: None,
-            head: Segment::parse(parts[0]),
+            head: Segment::parse(head),
             middle: middle
                 .iter()
                 .filter(|p| !p.is_empty())
                 .map(|p| Segment::parse(p))
                 .collect(),
-            tail: Segment::parse(parts[parts.len() - 1]),
+            tail: Segment::parse(tail),
         }
     }
 
