@@ -48,10 +48,24 @@ struct Simple {
     literals: Name<LITERALS>,
     head: u16,
     middle: u16,
-    /// No star: the text must equal `literals` (all of it the tail, so that a literal of any
-    /// length fits the counts).
-    exact: bool,
+    shape: Shape,
     fold: bool,
+}
+
+/// Which parts a [`Simple`] glob has, so that the common shapes compare only what they have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shape {
+    /// Only stars.
+    Any,
+    /// No star: the text must equal the literals (all of them the tail, so that a literal of
+    /// any length fits the counts).
+    Exact,
+    /// `head*`.
+    Prefix,
+    /// `*tail`.
+    Suffix,
+    /// Any other: `head*tail`, `*middle*`, `head*middle*tail`.
+    Around,
 }
 
 /// Bytes of literals a [`Simple`] glob holds inline: `Name<54>` takes 56 bytes, the glob 64.
@@ -71,8 +85,13 @@ impl Simple {
     fn is_match(&self, text: &str) -> bool {
         let t = text.as_bytes();
         let fold = self.fold;
-        if self.exact {
-            return eq(t, self.literals.as_bytes(), fold);
+        let all = self.literals.as_bytes();
+        match self.shape {
+            Shape::Any => return true,
+            Shape::Exact => return eq(t, all, fold),
+            Shape::Prefix => return t.len() >= all.len() && eq(&t[..all.len()], all, fold),
+            Shape::Suffix => return t.len() >= all.len() && eq(&t[t.len() - all.len()..], all, fold),
+            Shape::Around => {}
         }
         let (head, middle, tail) = self.parts();
         let (h, m) = (head.len(), tail.len());
@@ -135,7 +154,7 @@ impl Glob {
 
     /// Whether this pattern matches every string (it is only `*`s).
     pub fn matches_everything(&self) -> bool {
-        matches!(&self.0, Kind::Simple(s) if !s.exact && s.literals.len() == 0)
+        matches!(&self.0, Kind::Simple(s) if s.shape == Shape::Any)
     }
 
     fn build(pattern: &str, fold: bool) -> Glob {
@@ -143,11 +162,18 @@ impl Glob {
         let simple = |exact: bool, head: &str, middle: &str, tail: &str| {
             let head_len = u16::try_from(head.len()).ok()?;
             let middle_len = u16::try_from(middle.len()).ok()?;
+            let shape = match (exact, head.is_empty(), middle.is_empty(), tail.is_empty()) {
+                (true, ..) => Shape::Exact,
+                (false, true, true, true) => Shape::Any,
+                (false, false, true, true) => Shape::Prefix,
+                (false, true, true, false) => Shape::Suffix,
+                _ => Shape::Around,
+            };
             Some(Glob(Kind::Simple(Simple {
                 literals: Name::new(&[head, middle, tail].concat()),
                 head: head_len,
                 middle: middle_len,
-                exact,
+                shape,
                 fold,
             })))
         };
