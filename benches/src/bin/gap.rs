@@ -18,14 +18,21 @@
 //!
 //! Explanations are measured on `100` and `100k` too. Prints the median of each column over
 //! the rounds (ns per call, the timer outside the pass) and the ratio of `100k` to `100`.
+//!
+//! A second table times the user lookup alone (`Snapshot::authenticate`, no decision) in
+//! both directories, for random users, two ways: with the names read from the requests
+//! (about 7 MB, read front to back once per pass, as the checks above read them), and with
+//! the names written into one reused buffer from a random number. The difference is what the
+//! benchmark's own request stream costs the lookup, by pushing the table out of the shared
+//! cache; a server that parses each request into reused buffers does not pay it.
 
 use std::hint::black_box;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use ram_benches::directory::{DirectoryRequests, WDirectory};
+use ram_benches::directory::{DirectoryRequests, Rng, WDirectory, user_name};
 use ram_core::Decision;
-use ram_core::authorizer::Authorizer;
+use ram_core::authorizer::{Authorizer, Caller};
 
 const USAGE: &str = "usage: gap [--rounds N]
 
@@ -58,6 +65,40 @@ fn explanations(auth: &Authorizer, reqs: &DirectoryRequests) -> f64 {
     }
     black_box(matched);
     start.elapsed().as_nanos() as f64 / reqs.len() as f64
+}
+
+/// Mean ns per user lookup over the requests' callers.
+fn lookups(auth: &Authorizer, reqs: &DirectoryRequests) -> f64 {
+    let snap = auth.snapshot();
+    let start = Instant::now();
+    let mut found = 0usize;
+    for i in 0..reqs.len() {
+        let (caller, _) = reqs.get(i);
+        found += usize::from(snap.authenticate(black_box(&caller)).is_ok());
+    }
+    black_box(found);
+    start.elapsed().as_nanos() as f64 / reqs.len() as f64
+}
+
+/// Mean ns per user lookup of `REQUESTS` random users among `users`, their names written
+/// into one buffer (as [`user_name`] spells them).
+fn generated_lookups(auth: &Authorizer, users: usize) -> f64 {
+    let snap = auth.snapshot();
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut name = *b"user000000";
+    let start = Instant::now();
+    let mut found = 0usize;
+    for _ in 0..REQUESTS {
+        let mut i = rng.range(0, users - 1);
+        for digit in name[4..].iter_mut().rev() {
+            *digit = b'0' + (i % 10) as u8;
+            i /= 10;
+        }
+        let name = std::str::from_utf8(&name).expect("ASCII digits");
+        found += usize::from(snap.authenticate(black_box(&Caller::user(name))).is_ok());
+    }
+    assert_eq!(found, REQUESTS, "every generated name is a user");
+    start.elapsed().as_nanos() as f64 / REQUESTS as f64
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -104,8 +145,10 @@ fn main() -> ExitCode {
             "request {i} is decided differently by the two directories"
         );
     }
+    // `generated_lookups` spells names as the directory does.
+    assert_eq!(user_name(42), "user000042");
     let columns = ["100", "100k warm", "100k", "explain 100", "explain 100k"];
-    let mut samples: Vec<Vec<f64>> = vec![Vec::new(); columns.len()];
+    let mut samples: Vec<Vec<f64>> = vec![Vec::new(); columns.len() + 4];
     for round in 0..rounds {
         eprint!("\rround {}/{rounds}", round + 1);
         samples[0].push(checks(&small_auth, &small_reqs));
@@ -113,9 +156,14 @@ fn main() -> ExitCode {
         samples[2].push(checks(&large_auth, &large_reqs));
         samples[3].push(explanations(&small_auth, &small_reqs));
         samples[4].push(explanations(&large_auth, &large_reqs));
+        samples[5].push(lookups(&small_auth, &small_reqs));
+        samples[6].push(generated_lookups(&small_auth, 100));
+        samples[7].push(lookups(&large_auth, &large_reqs));
+        samples[8].push(generated_lookups(&large_auth, 100_000));
     }
     eprintln!();
-    let medians: Vec<f64> = samples.into_iter().map(median).collect();
+    let mut medians: Vec<f64> = samples.into_iter().map(median).collect();
+    let lookup = medians.split_off(columns.len());
     println!("| {} | check 100k / 100 | explain 100k / 100 |", columns.join(" | "));
     println!("|{}", " ---: |".repeat(columns.len() + 2));
     let cells: Vec<String> = medians.iter().map(|m| format!("{m:.1} ns")).collect();
@@ -125,5 +173,10 @@ fn main() -> ExitCode {
         medians[2] / medians[0],
         medians[4] / medians[3]
     );
+    println!();
+    println!("| user lookup alone | names from the requests | names generated |");
+    println!("| ---: | ---: | ---: |");
+    println!("| 100 users | {:.1} ns | {:.1} ns |", lookup[0], lookup[1]);
+    println!("| 100,000 users | {:.1} ns | {:.1} ns |", lookup[2], lookup[3]);
     ExitCode::SUCCESS
 }
