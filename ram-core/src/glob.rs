@@ -1,8 +1,9 @@
 //! Glob patterns over a whole string: `*` matches any run of characters (including none,
 //! `:` and `/`), `?` exactly one Unicode scalar; there is no escape (spec section 2).
 //!
-//! A pattern is compiled once into the cheapest matcher that decides it (exact, prefix,
-//! suffix, prefix and suffix, contains, or general). The general matcher anchors the first
+//! A pattern is compiled once into the cheapest matcher that decides it: a simple glob
+//! (any, exact, prefix, suffix, or `head*middle*tail` with any part empty), or a general one
+//! for `?` and several middle literals. The general matcher anchors the first
 //! and last segments and then places every middle segment at its leftmost occurrence, which
 //! is always correct for `*`-separated segments and needs no backtracking, so a match costs
 //! at most O(text × pattern) and never grows exponentially.
@@ -27,7 +28,8 @@ pub struct Glob(Kind);
 
 /// The shapes without `?` and with at most one literal between stars (`*`, `a*`, `*a`,
 /// `a*b`, `*a*`, `a*b*c` and an exact literal) are [`Simple`]: almost every action and
-/// resource pattern, matched from the glob alone. Every other pattern is [`General`].
+/// resource pattern, matched from the glob alone. Every other pattern is [`General`], and so
+/// is a simple shape whose head or middle is longer than a `u16` can count.
 #[derive(Clone, Debug)]
 enum Kind {
     Simple(Simple),
@@ -183,13 +185,7 @@ impl Glob {
         }
         let head = parts[0];
         let tail = parts[parts.len() - 1];
-        let middle: Vec<&str> = parts
-            .get(1..parts.len() - 1)
-            .unwrap_or_default()
-            .iter()
-            .copied()
-            .filter(|p| !p.is_empty())
-            .collect();
+        let middle: Vec<&str> = middle_literals(&parts).collect();
         let built = match (parts.len(), middle.as_slice()) {
             // An exact glob compares all its literals: its parts' counts are not used.
             (1, _) => simple(true, "", "", pattern),
@@ -197,7 +193,7 @@ impl Glob {
             (_, [only]) => simple(false, head, only, tail),
             _ => None,
         };
-        // Parts longer than a `u16` counts are matched as a general glob.
+        // A head or middle longer than a `u16` can count is matched by a general glob.
         built.unwrap_or_else(|| general(General::parse(&parts)))
     }
 }
@@ -222,6 +218,7 @@ fn find_literal(
     limit: usize,
     fold: bool,
 ) -> Option<(usize, usize)> {
+    debug_assert!(long.is_none_or(|s| s.as_bytes() == n), "`long` is the needle");
     let hay = &text.as_bytes()[from..limit];
     if n.len() > hay.len() {
         return None;
@@ -242,8 +239,12 @@ fn find_literal(
     Some((from + start, from + start + n.len()))
 }
 
-/// Needles up to this length are searched by [`find_short`], longer ones by `str::find`.
-const SHORT_NEEDLE: usize = 32;
+/// Needles up to this length are searched by [`find_short`], longer ones by `str::find`: at
+/// least [`LITERALS`], so that an inline literal, which has no `str` at hand, is never
+/// validated again on a search.
+const SHORT_NEEDLE: usize = 64;
+
+const _: () = assert!(SHORT_NEEDLE >= LITERALS && SHORT_NEEDLE >= crate::name_table::INLINE);
 
 /// Leftmost occurrence of a short `needle` in `hay` (`needle.len() <= hay.len()`).
 ///
@@ -368,10 +369,17 @@ impl Segment {
     }
 }
 
+/// The non-empty parts between the first and the last of a pattern split at its stars (`**`
+/// is one star).
+fn middle_literals<'p>(parts: &[&'p str]) -> impl Iterator<Item = &'p str> {
+    let middle = parts.get(1..parts.len().saturating_sub(1)).unwrap_or_default();
+    middle.iter().copied().filter(|p| !p.is_empty())
+}
+
 impl General {
     /// The pattern split at its stars.
     fn parse(parts: &[&str]) -> General {
-        let [head, middle @ .., tail] = parts else {
+        let [head, .., tail] = parts else {
             return General {
                 whole: Some(Segment::parse(parts.first().copied().unwrap_or_default())),
                 head: Segment::default(),
@@ -382,11 +390,7 @@ impl General {
         General {
             whole: None,
             head: Segment::parse(head),
-            middle: middle
-                .iter()
-                .filter(|p| !p.is_empty())
-                .map(|p| Segment::parse(p))
-                .collect(),
+            middle: middle_literals(parts).map(Segment::parse).collect(),
             tail: Segment::parse(tail),
         }
     }
@@ -436,23 +440,47 @@ mod tests {
 
     #[test]
     fn specialised_kinds_agree_with_reference() {
-        let patterns = [
-            "", "*", "**", "a", "a*", "*a", "a*b", "*a*", "a?c", "?", "??", "*?", "?*", "a*?*c", "*ab*ab*", "a**b",
-            "*é?*", "é*", "?é", "x*y*z", "*a*a*b", "ab*b", "a*ab", "a*b*", "*a*b", "ab*a*ba", "a**b**c", "é*é*é",
-        ];
-        let texts = [
-            "", "a", "b", "ab", "abc", "aab", "abab", "xyz", "xaybz", "é", "aé", "éé", "éa", "abb", "aab", "ababab",
-            "zzz", "a?c", "a*c", "aba", "abba", "ababa", "abc", "abbc", "ééé", "éé", "aaba", "abaaba",
-        ];
-        for p in patterns {
+        for p in PATTERNS {
             let g = Glob::new(p);
             let pc: Vec<char> = p.chars().collect();
-            for t in texts {
+            for t in TEXTS {
                 let tc: Vec<char> = t.chars().collect();
                 assert_eq!(g.is_match(t), reference(&pc, &tc), "pattern {p:?} text {t:?}");
             }
         }
     }
+
+    /// Action patterns ignore ASCII case on both sides: every shape agrees with the reference
+    /// on the lower-cased pattern and text.
+    #[test]
+    fn case_insensitive_kinds_agree_with_reference() {
+        for p in PATTERNS {
+            let pc: Vec<char> = p.to_ascii_lowercase().chars().collect();
+            for pattern in [p.to_owned(), p.to_ascii_uppercase()] {
+                let g = Glob::ascii_case_insensitive(&pattern);
+                for t in TEXTS {
+                    let tc: Vec<char> = t.to_ascii_lowercase().chars().collect();
+                    for text in [t.to_owned(), t.to_ascii_uppercase()] {
+                        assert_eq!(
+                            g.is_match(&text),
+                            reference(&pc, &tc),
+                            "pattern {pattern:?} text {text:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    const PATTERNS: [&str; 28] = [
+        "", "*", "**", "a", "a*", "*a", "a*b", "*a*", "a?c", "?", "??", "*?", "?*", "a*?*c", "*ab*ab*", "a**b", "*é?*",
+        "é*", "?é", "x*y*z", "*a*a*b", "ab*b", "a*ab", "a*b*", "*a*b", "ab*a*ba", "a**b**c", "é*é*é",
+    ];
+
+    const TEXTS: [&str; 28] = [
+        "", "a", "b", "ab", "abc", "aab", "abab", "xyz", "xaybz", "é", "aé", "éé", "éa", "abb", "aab", "ababab", "zzz",
+        "a?c", "a*c", "aba", "abba", "ababa", "abc", "abbc", "ééé", "éé", "aaba", "abaaba",
+    ];
 
     #[test]
     fn star_crosses_separators_and_matches_empty() {
@@ -511,11 +539,13 @@ mod tests {
                         continue;
                     }
                     let expected = t[from..].find(n).map(|s| (from + s, from + s + n.len()));
-                    assert_eq!(
-                        find_literal(t, None, n.as_bytes(), from, t.len(), false),
-                        expected,
-                        "{n:?} in {t:?} from {from}"
-                    );
+                    for long in [None, Some(n)] {
+                        assert_eq!(
+                            find_literal(t, long, n.as_bytes(), from, t.len(), false),
+                            expected,
+                            "{n:?} in {t:?} from {from}"
+                        );
+                    }
                 }
             }
         }

@@ -82,7 +82,7 @@ impl<const N: usize> Name<N> {
         }
     }
 
-    /// The name as a `str` when it is stored on the heap (longer than [`INLINE`] bytes).
+    /// The name as a `str` when it is stored on the heap (longer than `N` bytes).
     #[inline]
     pub(crate) fn heap_str(&self) -> Option<&str> {
         match self {
