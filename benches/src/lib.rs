@@ -30,6 +30,7 @@
 //! assert_eq!(set.decide(&w.implicit_deny()[7]), Decision::ImplicitDeny);
 //! ```
 
+pub mod args;
 pub mod directory;
 pub mod latency;
 pub mod peers;

@@ -17,15 +17,28 @@
 use std::hint::black_box;
 use std::process::ExitCode;
 
+use clap::Parser;
+
+use ram_benches::args;
 use ram_benches::directory::{DirectoryRequests, WDirectory};
 use ram_core::Decision;
 use ram_core::authorizer::Authorizer;
 
-const USAGE: &str = "usage: cachecount [--users N] [--explain] [--requests N]
-
-Runs W-directory's checks (or explanations, with --explain) of N requests (default 65,536) on
-a directory of --users users (default 100) in the function `measured_checks`, for callgrind's
---toggle-collect; prints the number of calls to stderr.";
+/// Runs W-directory's checks (or explanations) on a directory in the function
+/// `measured_checks`, for callgrind's `--toggle-collect`; prints the number of calls to stderr.
+#[derive(Parser)]
+#[command(name = "cachecount")]
+struct Args {
+    /// Users in the directory.
+    #[arg(long, default_value = "100", value_parser = args::count)]
+    users: usize,
+    /// Requests checked (commas allowed: 65,536).
+    #[arg(long, default_value = "65536", value_parser = args::count)]
+    requests: usize,
+    /// Explain instead of check.
+    #[arg(long)]
+    explain: bool,
+}
 
 /// The calls that callgrind counts: `--toggle-collect='*measured_checks*'`.
 #[inline(never)]
@@ -57,31 +70,11 @@ fn run(auth: &Authorizer, reqs: &DirectoryRequests, explain: bool, order: impl I
 }
 
 fn main() -> ExitCode {
-    let (mut users, mut requests, mut explain) = (100, 65_536, false);
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let mut number = |name: &str| match args.next().map(|v| v.replace(',', "").parse::<usize>()) {
-            Some(Ok(n)) if n > 0 => Ok(n),
-            _ => Err(format!("cachecount: {name} takes a whole number above 0")),
-        };
-        let parsed = match arg.as_str() {
-            "--users" => number("--users").map(|n| users = n),
-            "--requests" => number("--requests").map(|n| requests = n),
-            "--explain" => {
-                explain = true;
-                Ok(())
-            }
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return ExitCode::SUCCESS;
-            }
-            other => Err(format!("cachecount: unknown argument {other:?}")),
-        };
-        if let Err(message) = parsed {
-            eprintln!("{message}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    }
+    let Args {
+        users,
+        requests,
+        explain,
+    } = Args::parse();
     let w = WDirectory::new(users);
     let auth = Authorizer::new(w.directory.clone());
     let reqs = DirectoryRequests::new(&w, requests, 1);

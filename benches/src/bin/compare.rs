@@ -31,18 +31,29 @@ use std::hint::black_box;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use clap::Parser;
+
 use ram_benches::SIZES;
 use ram_benches::peers::{Casbin, Engines, sample_indices};
 use ram_benches::workload::{Filler, Kind, Requests, ram_context, ram_statements};
 use ram_core::{Decision, Request};
 
-const USAGE: &str = "usage: compare [--quick] [--json]
-
-Runs the W-policies workload for ram, Cedar and casbin in one process, interleaved, and prints
-the medians of a decision and of a request construction, and the ratios peer/ram.
-
-  --quick   10 and 1,000 statements only, fewer samples (under a minute)
-  --json    print only {\"workloads\":[...]} on stdout (progress goes to stderr)";
+/// Runs the W-policies workload for ram, Cedar and casbin in one process, interleaved, and
+/// prints the medians of a decision and of a request construction, and the ratios peer/ram.
+// Scripts depend on `--quick` and `--json` (issue 6).
+#[derive(Parser)]
+#[command(name = "compare")]
+struct Args {
+    /// 10 and 1,000 statements only, fewer samples (under a minute).
+    #[arg(long)]
+    quick: bool,
+    /// Print only {"workloads":[...]} on stdout (progress goes to stderr).
+    #[arg(long)]
+    json: bool,
+    /// Passed by `cargo bench` to every target; nothing to do for it.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
 
 /// How much to measure.
 #[derive(Clone, Copy, Debug)]
@@ -376,24 +387,9 @@ fn json(rows: &[Row]) -> String {
 }
 
 fn main() -> ExitCode {
-    let mut config = FULL;
-    let mut as_json = false;
-    for arg in std::env::args().skip(1) {
-        match arg.as_str() {
-            "--quick" => config = QUICK,
-            "--json" => as_json = true,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return ExitCode::SUCCESS;
-            }
-            // `cargo bench` passes `--bench` to every target; nothing to do for it.
-            "--bench" => {}
-            other => {
-                eprintln!("compare: unknown argument {other:?}\n\n{USAGE}");
-                return ExitCode::from(2);
-            }
-        }
-    }
+    let args = Args::parse();
+    let config = if args.quick { QUICK } else { FULL };
+    let as_json = args.json;
 
     let started = Instant::now();
     let requests: Vec<Requests> = Kind::ALL.into_iter().map(Requests::new).collect();

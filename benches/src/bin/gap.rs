@@ -32,14 +32,25 @@ use std::hint::black_box;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use clap::Parser;
+
+use ram_benches::args;
 use ram_benches::directory::{DirectoryRequests, Rng, WDirectory, user_name};
 use ram_core::Decision;
 use ram_core::authorizer::{Authorizer, Caller};
 
-const USAGE: &str = "usage: gap [--rounds N]
-
-Splits W-directory's cost at 100,000 users into the callers' slots and the rest (see the
-source's documentation); N rounds (default 15) of one pass per column.";
+/// Splits W-directory's cost at 100,000 users into the callers' slots and the rest (see the
+/// source's documentation), and times the user lookup alone.
+#[derive(Parser)]
+#[command(name = "gap")]
+struct Args {
+    /// Rounds of one pass per column.
+    #[arg(long, default_value = "15", value_parser = args::count)]
+    rounds: usize,
+    /// Passed by `cargo bench` to every target; nothing to do for it.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
 
 const REQUESTS: usize = 65_536;
 
@@ -109,28 +120,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() -> ExitCode {
-    let mut rounds = 15;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--rounds" => match args.next().and_then(|v| v.parse::<usize>().ok()) {
-                Some(n) if n > 0 => rounds = n,
-                _ => {
-                    eprintln!("gap: --rounds takes a whole number above 0\n\n{USAGE}");
-                    return ExitCode::from(2);
-                }
-            },
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return ExitCode::SUCCESS;
-            }
-            "--bench" => {}
-            other => {
-                eprintln!("gap: unknown argument {other:?}\n\n{USAGE}");
-                return ExitCode::from(2);
-            }
-        }
-    }
+    let Args { rounds, .. } = Args::parse();
     let small = WDirectory::new(100);
     let small_auth = Authorizer::new(small.directory.clone());
     let small_reqs = DirectoryRequests::new(&small, REQUESTS, 1);

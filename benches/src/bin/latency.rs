@@ -26,17 +26,27 @@ use std::hint::black_box;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use clap::Parser;
+
 use ram_benches::directory::{DirectoryRequests, USER_COUNTS, WDirectory};
 use ram_benches::latency::{Histogram, time, timer_overhead};
 use ram_core::authorizer::{Authorizer, Caller};
 use ram_core::{Decision, Request};
 
-const USAGE: &str = "usage: latency [--quick] [--json]
-
-Median and p99 of Authorizer::check on W-directory (100, 10,000, 100,000 users).
-
-  --quick   100 and 100,000 users, fewer rounds
-  --json    print only JSON on stdout (progress goes to stderr)";
+/// Median and p99 of `Authorizer::check` on W-directory (100, 10,000, 100,000 users).
+#[derive(Parser)]
+#[command(name = "latency")]
+struct Args {
+    /// 100 and 100,000 users, fewer rounds.
+    #[arg(long)]
+    quick: bool,
+    /// Print only JSON on stdout (progress goes to stderr).
+    #[arg(long)]
+    json: bool,
+    /// Passed by `cargo bench` to every target; nothing to do for it.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
 
 /// Requests per directory, and calls per measurement.
 const REQUESTS: usize = 65_536;
@@ -114,23 +124,9 @@ fn median(v: &mut [f64]) -> f64 {
 }
 
 fn main() -> ExitCode {
-    let mut quick = false;
-    let mut as_json = false;
-    for arg in std::env::args().skip(1) {
-        match arg.as_str() {
-            "--quick" => quick = true,
-            "--json" => as_json = true,
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return ExitCode::SUCCESS;
-            }
-            "--bench" => {}
-            other => {
-                eprintln!("latency: unknown argument {other:?}\n\n{USAGE}");
-                return ExitCode::from(2);
-            }
-        }
-    }
+    let Args {
+        quick, json: as_json, ..
+    } = Args::parse();
     let counts: &[usize] = if quick { &[100, 100_000] } else { &USER_COUNTS };
     let rounds = if quick { 7 } else { 31 };
 

@@ -32,19 +32,42 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use clap::Parser;
+
+use ram_benches::args;
 use ram_benches::directory::{DirectoryRequests, WDirectory, one_user_change};
 use ram_benches::latency::{Histogram, time, timer_overhead};
 use ram_core::authorizer::Authorizer;
 
-const USAGE: &str = "usage: threads [--quick] [--json] [--users N] [--seconds S]
+/// W-threads: decisions/s of `Authorizer::check` from 1 and 2 threads, and p99 with and
+/// without a one-user change published every 10 ms.
+#[derive(Parser)]
+#[command(name = "threads")]
+struct Args {
+    /// Fewer and shorter rounds.
+    #[arg(long)]
+    quick: bool,
+    /// Print only JSON on stdout (progress goes to stderr).
+    #[arg(long)]
+    json: bool,
+    /// Directory size (at least 10).
+    #[arg(long, default_value = "100000", value_parser = users)]
+    users: usize,
+    /// Length of one run [default: 1; with --quick 0.5].
+    #[arg(long, value_parser = args::seconds)]
+    seconds: Option<f64>,
+    /// Passed by `cargo bench` to every target; nothing to do for it.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
 
-W-threads: decisions/s of Authorizer::check from 1 and 2 threads, and p99 with and without a
-one-user change published every 10 ms.
-
-  --quick       fewer and shorter rounds
-  --json        print only JSON on stdout (progress goes to stderr)
-  --users N     directory size (default 100000)
-  --seconds S   length of one run (default 1; --quick 0.5)";
+/// `--users`: the one-user change needs a directory of at least 10 users.
+fn users(text: &str) -> Result<usize, String> {
+    match args::count(text)? {
+        n if n >= 10 => Ok(n),
+        _ => Err(format!("{text:?} is fewer than 10 users")),
+    }
+}
 
 const REQUESTS: usize = 65_536;
 const RELOAD_EVERY: Duration = Duration::from_millis(10);
@@ -145,40 +168,13 @@ fn median(v: &mut [f64]) -> f64 {
 }
 
 fn main() -> ExitCode {
-    let mut quick = false;
-    let mut as_json = false;
-    let mut users = 100_000usize;
-    let mut seconds: Option<f64> = None;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--quick" => quick = true,
-            "--json" => as_json = true,
-            "--users" => match args.next().and_then(|v| v.parse().ok()) {
-                Some(n) if n >= 10 => users = n,
-                _ => {
-                    eprintln!("threads: --users needs a number of at least 10\n\n{USAGE}");
-                    return ExitCode::from(2);
-                }
-            },
-            "--seconds" => match args.next().and_then(|v| v.parse().ok()) {
-                Some(s) if s > 0.0 => seconds = Some(s),
-                _ => {
-                    eprintln!("threads: --seconds needs a positive number\n\n{USAGE}");
-                    return ExitCode::from(2);
-                }
-            },
-            "-h" | "--help" => {
-                println!("{USAGE}");
-                return ExitCode::SUCCESS;
-            }
-            "--bench" => {}
-            other => {
-                eprintln!("threads: unknown argument {other:?}\n\n{USAGE}");
-                return ExitCode::from(2);
-            }
-        }
-    }
+    let Args {
+        quick,
+        json: as_json,
+        users,
+        seconds,
+        ..
+    } = Args::parse();
     let run = Duration::from_secs_f64(seconds.unwrap_or(if quick { 0.5 } else { 1.0 }));
     let rounds = if quick { 3 } else { 9 };
 
