@@ -25,3 +25,14 @@ pub fn seconds(text: &str) -> Result<f64, String> {
         _ => Err(format!("{text:?} is not a number of seconds above 0")),
     }
 }
+
+/// The flags of the binaries that can print JSON, and the one `cargo bench` passes.
+#[derive(clap::Args, Debug)]
+pub struct Output {
+    /// Print only JSON on stdout (progress goes to stderr).
+    #[arg(long)]
+    pub json: bool,
+    /// Passed by `cargo bench` to every target; nothing to do for it.
+    #[arg(long, hide = true)]
+    pub bench: bool,
+}

@@ -34,6 +34,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 
 use ram_benches::SIZES;
+use ram_benches::args;
 use ram_benches::peers::{Casbin, Engines, sample_indices};
 use ram_benches::workload::{Filler, Kind, Requests, ram_context, ram_statements};
 use ram_core::{Decision, Request};
@@ -47,12 +48,8 @@ struct Args {
     /// 10 and 1,000 statements only, fewer samples (under a minute).
     #[arg(long)]
     quick: bool,
-    /// Print only {"workloads":[...]} on stdout (progress goes to stderr).
-    #[arg(long)]
-    json: bool,
-    /// Passed by `cargo bench` to every target; nothing to do for it.
-    #[arg(long, hide = true)]
-    bench: bool,
+    #[command(flatten)]
+    output: args::Output,
 }
 
 /// How much to measure.
@@ -389,7 +386,7 @@ fn json(rows: &[Row]) -> String {
 fn main() -> ExitCode {
     let args = Args::parse();
     let config = if args.quick { QUICK } else { FULL };
-    let as_json = args.json;
+    let as_json = args.output.json;
 
     let started = Instant::now();
     let requests: Vec<Requests> = Kind::ALL.into_iter().map(Requests::new).collect();

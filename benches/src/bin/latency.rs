@@ -28,6 +28,7 @@ use std::time::Instant;
 
 use clap::Parser;
 
+use ram_benches::args;
 use ram_benches::directory::{DirectoryRequests, USER_COUNTS, WDirectory};
 use ram_benches::latency::{Histogram, time, timer_overhead};
 use ram_core::authorizer::{Authorizer, Caller};
@@ -40,12 +41,8 @@ struct Args {
     /// 100 and 100,000 users, fewer rounds.
     #[arg(long)]
     quick: bool,
-    /// Print only JSON on stdout (progress goes to stderr).
-    #[arg(long)]
-    json: bool,
-    /// Passed by `cargo bench` to every target; nothing to do for it.
-    #[arg(long, hide = true)]
-    bench: bool,
+    #[command(flatten)]
+    output: args::Output,
 }
 
 /// Requests per directory, and calls per measurement.
@@ -124,9 +121,8 @@ fn median(v: &mut [f64]) -> f64 {
 }
 
 fn main() -> ExitCode {
-    let Args {
-        quick, json: as_json, ..
-    } = Args::parse();
+    let Args { quick, output } = Args::parse();
+    let as_json = output.json;
     let counts: &[usize] = if quick { &[100, 100_000] } else { &USER_COUNTS };
     let rounds = if quick { 7 } else { 31 };
 

@@ -47,18 +47,14 @@ struct Args {
     /// Fewer and shorter rounds.
     #[arg(long)]
     quick: bool,
-    /// Print only JSON on stdout (progress goes to stderr).
-    #[arg(long)]
-    json: bool,
     /// Directory size (at least 10).
     #[arg(long, default_value = "100000", value_parser = users)]
     users: usize,
     /// Length of one run [default: 1; with --quick 0.5].
     #[arg(long, value_parser = args::seconds)]
     seconds: Option<f64>,
-    /// Passed by `cargo bench` to every target; nothing to do for it.
-    #[arg(long, hide = true)]
-    bench: bool,
+    #[command(flatten)]
+    output: args::Output,
 }
 
 /// `--users`: the one-user change needs a directory of at least 10 users.
@@ -170,11 +166,11 @@ fn median(v: &mut [f64]) -> f64 {
 fn main() -> ExitCode {
     let Args {
         quick,
-        json: as_json,
         users,
         seconds,
-        ..
+        output,
     } = Args::parse();
+    let as_json = output.json;
     let run = Duration::from_secs_f64(seconds.unwrap_or(if quick { 0.5 } else { 1.0 }));
     let rounds = if quick { 3 } else { 9 };
 
