@@ -109,7 +109,9 @@ struct CompiledStatement {
     effect: Effect,
     not_action: bool,
     not_resource: bool,
-    /// The statement has no resource part (trust policies): any resource matches.
+    /// The statement has no resource part (trust policies): any resource matches. Kept
+    /// apart from `resources.is_empty()`, which the parser never produces for a resource part,
+    /// so that an empty list could only ever match nothing, never everything.
     any_resource: bool,
     /// Trust statements apply only through principal matching, never in an identity set.
     has_principal: bool,
