@@ -121,6 +121,22 @@ struct Slot<V, const N: usize> {
 /// are in [`TableMemory`], on huge pages where the OS grants them.
 type Shard<V, const N: usize> = Arc<HashTable<Slot<V, N>, TableMemory>>;
 
+/// What [`NameTable::prefetch`] found for a name: its hash, and the slot being loaded that
+/// is probably the name's.
+pub(crate) struct Prefetched<'t, V, const N: usize> {
+    hash: u64,
+    first: Option<&'t Slot<V, N>>,
+}
+
+// Not derived: that would require `V: Copy`.
+impl<V, const N: usize> Clone for Prefetched<'_, V, N> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<V, const N: usize> Copy for Prefetched<'_, V, N> {}
+
 /// Name → `V`, sharded and copied on write (see the module documentation). Names of up to `N`
 /// bytes are stored in the slot.
 #[derive(Clone)]
@@ -159,34 +175,52 @@ impl<V: Clone, const N: usize> NameTable<V, N> {
 
     #[inline]
     pub(crate) fn get(&self, name: &str) -> Option<&V> {
-        let hash = self.hash(name.as_bytes());
+        self.get_hashed(name, self.hash(name.as_bytes()))
+    }
+
+    #[inline]
+    fn get_hashed(&self, name: &str, hash: u64) -> Option<&V> {
         self.shards[Self::shard(hash)]
             .find(hash, |s| s.name.is(name))
             .map(|s| &s.value)
     }
 
+    /// [`NameTable::get`] for the name that [`NameTable::prefetch`] was given: compares the
+    /// name with the slot it found, and searches again (without hashing again) only if that
+    /// is another name's or it found none. (With the prefetch of another name or table, the
+    /// lookup can only miss: a name is found by its bytes.)
+    #[inline]
+    pub(crate) fn get_prefetched<'t>(&'t self, name: &str, prefetched: Prefetched<'t, V, N>) -> Option<&'t V> {
+        match prefetched.first {
+            Some(s) if s.name.is(name) => Some(&s.value),
+            _ => self.get_hashed(name, prefetched.hash),
+        }
+    }
+
     /// Starts loading the slot of `name` into the caches without waiting for it, so that a
     /// caller can do other work while the (in a large table, likely) miss is served; a
     /// [`NameTable::get`] after it finds the slot warm. Does nothing in a table of up to
-    /// [`PREFETCH_ABOVE`] names, or on a target without prefetch hints; says whether it
-    /// prefetched.
+    /// [`PREFETCH_ABOVE`] names, or on a target without prefetch hints; returns what
+    /// [`NameTable::get_prefetched`] needs when it prefetched.
     ///
     /// `find` reads only the shard's control bytes (small and warm) and hands each slot whose
     /// tag matches the hash to the comparison, which here prefetches the slot instead of
-    /// reading it (its start, and its value, which may lie on the next cache line) and
-    /// answers "not this one" so that every candidate is prefetched.
+    /// reading it (its start, and its value, which may lie on the next cache line) and takes
+    /// the first one as the name's, to be confirmed by `get_prefetched` once it is loaded: the
+    /// lookup then neither hashes the name nor searches the control bytes again. (Another
+    /// name's tag matches in about one lookup in a hundred; `get_prefetched` then searches.)
     #[inline]
-    pub(crate) fn prefetch(&self, name: &str) -> bool {
+    pub(crate) fn prefetch(&self, name: &str) -> Option<Prefetched<'_, V, N>> {
         if !prefetch::ENABLED || self.len <= PREFETCH_ABOVE {
-            return false;
+            return None;
         }
         let hash = self.hash(name.as_bytes());
-        self.shards[Self::shard(hash)].find(hash, |s| {
+        let first = self.shards[Self::shard(hash)].find(hash, |s| {
             prefetch(s);
             prefetch(&s.value);
-            false
+            true
         });
-        true
+        Some(Prefetched { hash, first })
     }
 
     /// Inserts or replaces the value of `name`.
@@ -281,7 +315,9 @@ mod tests {
         }
         for n in probes {
             // A prefetch, of a present or an absent name, is only a hint.
-            table.prefetch(n);
+            if let Some(prefetched) = table.prefetch(n) {
+                assert_eq!(table.get_prefetched(n, prefetched), reference.get(n), "{n:?}");
+            }
             assert_eq!(table.get(n), reference.get(n), "{n:?}");
         }
         let mut all: Vec<(Vec<u8>, u32)> = table.iter().map(|(n, v)| (n.as_bytes().to_vec(), *v)).collect();
@@ -367,6 +403,31 @@ mod tests {
         for table in [&before, &t] {
             let slot = table.get("user1").unwrap();
             assert!(in_huge_pool(std::ptr::from_ref(slot) as usize));
+        }
+    }
+
+    /// The slot a prefetch took as the name's may be another name's whose tag matched too:
+    /// the lookup then compares, and searches the table for the name.
+    #[test]
+    fn a_prefetched_slot_of_another_name_is_not_taken() {
+        let mut t = NameTable::<u32>::default();
+        for i in 0..100 {
+            t.insert(&format!("user{i}"), i);
+        }
+        let slot = |name: &str| {
+            let hash = t.hash(name.as_bytes());
+            t.shards[NameTable::<u32>::shard(hash)].find(hash, |s| s.name.is(name))
+        };
+        for (name, other) in [("user1", "user2"), ("user3", "user4"), ("nobody", "user5")] {
+            let prefetched = Prefetched {
+                hash: t.hash(name.as_bytes()),
+                first: slot(other),
+            };
+            assert_eq!(t.get_prefetched(name, prefetched), t.get(name), "{name}");
+        }
+        if prefetch::ENABLED {
+            assert_eq!(t.get_prefetched("user1", t.prefetch("user1").unwrap()), Some(&1));
+            assert_eq!(t.get_prefetched("nobody", t.prefetch("nobody").unwrap()), None);
         }
     }
 
