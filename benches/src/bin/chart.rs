@@ -15,14 +15,26 @@
 
 use std::process::ExitCode;
 
+use clap::Parser;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 use serde_json::Value;
 
-const USAGE: &str = "usage: chart RESULTS.json OUT.png
-
-Draws latency against statement count (log scales) for ram, Cedar and casbin from the JSON
-of `compare --json`.";
+/// Draws latency against statement count (log scales) for ram, Cedar and casbin from the JSON
+/// of `compare --json`.
+#[derive(Parser)]
+#[command(name = "chart")]
+struct Args {
+    /// The JSON that `compare --json` printed.
+    #[arg(value_name = "RESULTS.json")]
+    input: String,
+    /// The PNG to write.
+    #[arg(value_name = "OUT.png")]
+    out: String,
+    /// Passed by `cargo bench` to every target; nothing to do for it.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
 
 const FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
 
@@ -154,16 +166,12 @@ fn duration(ns: f64) -> String {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
-    let [input, out] = args.as_slice() else {
-        eprintln!("{USAGE}");
-        return ExitCode::from(2);
-    };
+    let Args { input, out, .. } = Args::parse();
     if plotters::style::register_font("sans-serif", FontStyle::Normal, FONT).is_err() {
         eprintln!("chart: the bundled font is not a valid font");
         return ExitCode::FAILURE;
     }
-    let json: Value = match std::fs::read_to_string(input)
+    let json: Value = match std::fs::read_to_string(&input)
         .map_err(|e| e.to_string())
         .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
     {
@@ -184,7 +192,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if let Err(e) = draw(&points, out) {
+    if let Err(e) = draw(&points, &out) {
         eprintln!("chart: drawing {out}: {e}");
         return ExitCode::FAILURE;
     }
