@@ -186,14 +186,16 @@ impl<V: Clone, const N: usize> NameTable<V, N> {
     }
 
     /// [`NameTable::get`] for the name that [`NameTable::prefetch`] was given: compares the
-    /// name with the slot it found, and searches again (without hashing again) only if that
-    /// is another name's or it found none. (With the prefetch of another name or table, the
-    /// lookup can only miss: a name is found by its bytes.)
+    /// name with the slot it found, and searches on (without hashing again) only if that is
+    /// another name's. No slot found means no slot's tag matched: the name is absent, since
+    /// the borrow keeps the table from changing in between. (With the prefetch of another name
+    /// or table, the lookup can only miss: a name is found by its bytes.)
     #[inline]
     pub(crate) fn get_prefetched<'t>(&'t self, name: &str, prefetched: Prefetched<'t, V, N>) -> Option<&'t V> {
         match prefetched.first {
             Some(s) if s.name.is(name) => Some(&s.value),
-            _ => self.get_hashed(name, prefetched.hash),
+            Some(_) => self.get_hashed(name, prefetched.hash),
+            None => None,
         }
     }
 

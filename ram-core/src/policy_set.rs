@@ -1206,8 +1206,6 @@ mod tests {
         );
     }
 
-    /// An entry of a pattern like `oss:Get*` is skipped for an action whose name does not start
-    /// as the pattern's does, whatever the case of either, before its statement is read.
     /// Entry lists, however long, and those of the kept copy a clone makes, lie in the huge
     /// page pool with the index tables, not on the global heap.
     #[cfg(target_os = "linux")]
@@ -1231,6 +1229,8 @@ mod tests {
         }
     }
 
+    /// An entry of a pattern like `oss:Get*` is skipped for an action whose name does not start
+    /// as the pattern's does, whatever the case of either, before its statement is read.
     #[test]
     fn entries_of_a_pattern_filter_the_action_too() {
         let compiled = CompiledPolicy::new(
