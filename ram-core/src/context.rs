@@ -134,9 +134,9 @@ impl RequestContext {
 
     /// Lookup by a key already in (Unicode) lower case: the condition evaluator's path.
     #[inline]
-    pub(crate) fn values_lowercase_key(&self, key_lower: &str) -> &[ContextValue] {
+    pub(crate) fn values_lowercase_key(&self, key_lower: &[u8]) -> &[ContextValue] {
         for e in &self.entries {
-            if *e.key_lower == *key_lower {
+            if e.key_lower.as_bytes() == key_lower {
                 return &e.values;
             }
         }

@@ -26,7 +26,7 @@ use foldhash::fast::FixedState;
 use hashbrown::HashTable;
 use smallvec::SmallVec;
 
-use crate::condition::Condition;
+use crate::condition::Test;
 use crate::context::RequestContext;
 use crate::decision::{Decision, Explanation, FailedCondition, MatchedStatement, PolicyRef};
 use crate::fold::eq_folded;
@@ -118,7 +118,8 @@ struct CompiledStatement {
     /// Byte pairs every resource this statement can match contains ([`bigrams`]); 0 when
     /// nothing can be said (no resource part, `NotResource`).
     resource_filter: u64,
-    conditions: Box<[Condition]>,
+    /// In [`TableMemory`], like what each test reads (see [`Test`]).
+    conditions: allocator_api2::boxed::Box<[Test], TableMemory>,
     /// Empty when `any_resource`.
     resources: SmallVec<[Glob; 1]>,
     actions: SmallVec<[Glob; 2]>,
@@ -174,7 +175,11 @@ impl CompiledPolicy {
                     .unwrap_or(0),
                 _ => 0,
             },
-            conditions: s.conditions.clone().into(),
+            conditions: {
+                let mut tests = allocator_api2::vec::Vec::with_capacity_in(s.conditions.len(), TableMemory);
+                tests.extend(s.conditions.iter().map(|c| c.test().clone()));
+                tests.into_boxed_slice()
+            },
             has_principal: s.principal.is_some(),
         });
         let mut list = allocator_api2::vec::Vec::with_capacity_in(doc.statements().len(), TableMemory);
@@ -935,7 +940,7 @@ fn explain_each<'p>(
             continue;
         }
         let policy = policy_ref(e.policy as usize);
-        let failing: Vec<&Condition> = st.conditions.iter().filter(|c| !c.holds(req.context)).collect();
+        let failing: Vec<&Test> = st.conditions.iter().filter(|c| !c.holds(req.context)).collect();
         if failing.is_empty() {
             let m = MatchedStatement {
                 policy: policy.name.clone(),
@@ -1226,6 +1231,38 @@ mod tests {
             let list = &buckets[1].expect("the service's bucket").allow;
             assert_eq!(list.len(), 10);
             assert!(in_huge_pool(list.as_ptr() as usize));
+        }
+    }
+
+    /// A statement's condition tests, and those of the kept copy a clone makes, lie in the
+    /// huge page pool with the statements, and decide as the document's conditions do.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn condition_tests_lie_in_the_huge_page_pool() {
+        use crate::table_memory::tests::in_huge_pool;
+        let doc = PolicyDocument::parse(
+            r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"oss:*","Resource":"*",
+                "Condition":{"IpAddress":{"acs:SourceIp":["10.0.0.0/8","192.168.0.0/16"]},"Bool":{"acs:SecureTransport":"true"}}}]}"#,
+        )
+        .unwrap();
+        let compiled = CompiledPolicy::new(&doc);
+        let inside = RequestContext::builder()
+            .source_ip("10.1.2.3".parse().unwrap())
+            .secure_transport(true)
+            .build();
+        let outside = RequestContext::builder()
+            .source_ip("203.0.113.9".parse().unwrap())
+            .secure_transport(true)
+            .build();
+        for policy in [&compiled, &compiled.clone()] {
+            let tests = &policy.statements[0].conditions;
+            assert_eq!(tests.len(), 2);
+            assert!(in_huge_pool(tests.as_ptr() as usize));
+            for (ctx, holds) in [(&inside, true), (&outside, false)] {
+                let from_doc = doc.statements()[0].conditions.iter().all(|c| c.holds(ctx));
+                assert_eq!(from_doc, holds);
+                assert_eq!(tests.iter().all(|t| t.holds(ctx)), holds);
+            }
         }
     }
 
