@@ -33,7 +33,7 @@ use crate::fold::eq_folded;
 use crate::glob::Glob;
 use crate::name_table::Name;
 use crate::policy::{Effect, PolicyDocument};
-use crate::table_memory::TableMemory;
+use crate::table_memory::{PoolSlice, TableMemory, pool_slice};
 
 /// One request to decide: an action, a resource ARN and the context.
 ///
@@ -84,7 +84,7 @@ pub struct CompiledPolicy {
     index: Index,
     /// In [`TableMemory`], like the index's tables: the statements of the policies that
     /// every check consults lie in a few huge pages, not scattered through the heap.
-    statements: allocator_api2::boxed::Box<[CompiledStatement], TableMemory>,
+    statements: PoolSlice<CompiledStatement>,
     /// The byte pairs every indexed statement's resource requires (the intersection of
     /// their resource filters): a request whose resource lacks one of them cannot match any
     /// statement of this policy, which is then skipped without reading its index.
@@ -119,7 +119,7 @@ struct CompiledStatement {
     /// nothing can be said (no resource part, `NotResource`).
     resource_filter: u64,
     /// In [`TableMemory`], like what each test reads (see [`Test`]).
-    conditions: allocator_api2::boxed::Box<[Test], TableMemory>,
+    conditions: PoolSlice<Test>,
     /// Empty when `any_resource`.
     resources: SmallVec<[Glob; 1]>,
     actions: SmallVec<[Glob; 2]>,
@@ -175,16 +175,10 @@ impl CompiledPolicy {
                     .unwrap_or(0),
                 _ => 0,
             },
-            conditions: {
-                let mut tests = allocator_api2::vec::Vec::with_capacity_in(s.conditions.len(), TableMemory);
-                tests.extend(s.conditions.iter().map(|c| c.test().clone()));
-                tests.into_boxed_slice()
-            },
+            conditions: pool_slice(s.conditions.iter().map(|c| c.test().clone())),
             has_principal: s.principal.is_some(),
         });
-        let mut list = allocator_api2::vec::Vec::with_capacity_in(doc.statements().len(), TableMemory);
-        list.extend(statements);
-        let statements = list.into_boxed_slice();
+        let statements = pool_slice(statements);
         let mut policy = CompiledPolicy {
             index: Index::default(),
             statements,

@@ -29,6 +29,16 @@ pub(crate) use pool::TableMemory;
 #[cfg(not(target_os = "linux"))]
 pub(crate) use allocator_api2::alloc::Global as TableMemory;
 
+/// A slice in the pool: what a compiled policy keeps of its statements and conditions.
+pub(crate) type PoolSlice<T> = allocator_api2::boxed::Box<[T], TableMemory>;
+
+/// Collects `items` into a [`PoolSlice`], one block of exactly their number.
+pub(crate) fn pool_slice<T>(items: impl ExactSizeIterator<Item = T>) -> PoolSlice<T> {
+    let mut list = allocator_api2::vec::Vec::with_capacity_in(items.len(), TableMemory);
+    list.extend(items);
+    list.into_boxed_slice()
+}
+
 thread_local! {
     /// Blocks this thread has taken from the pool (never from the global allocator, so a
     /// counting global allocator does not see them).
