@@ -275,7 +275,7 @@ pub(crate) struct Test {
 /// scattered over hundreds of megabytes, each a cache and TLB miss to a check that evaluated
 /// the condition. In the pool they lie together with the statements, on a few huge pages.
 /// W-directory at 100,000 users (stop 19): the checks that reach a statement whose condition
-/// fails (4.6% of them) took 640–790 ns at the median before, 480–600 ns after; a check's p99
+/// fails (4.6% of them) took 640–790 ns at the median before, 480–690 ns after; a check's p99
 /// went from 1.09 to 0.72 µs and its median 31 ns down (8 alternating `latency --quick` pairs),
 /// with no change at 100 users.
 #[derive(Clone, Debug)]
