@@ -990,7 +990,7 @@ fn compile_custom(dir: &Directory, name: &str) -> (Arc<str>, Arc<CompiledPolicy>
 /// directory the policies' hot data lay scattered through hundreds of megabytes and every
 /// check paid cache and TLB misses to reach it. The copy's blocks are allocated one after
 /// another: its statements and index tables in [`crate::table_memory`]'s pool (since stop 16),
-/// its index's entry lists (stop 18) and its statements' condition tests (stop 19) too, the
+/// its index's entry lists (stop 18) and its statements' compiled conditions (stop 19) too, the
 /// rest (the policy itself, what only explanations and index builds read) from the global
 /// allocator, which serves consecutive requests from nearby memory. W-directory at
 /// 100,000 users: a check 694 → 590 ns, p99 2.14 → 1.87 µs, no change at 100 users (10

@@ -249,16 +249,16 @@ pub enum ConditionValues {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Condition {
-    test: Test,
+    compiled: CompiledCondition,
     values: ConditionValues,
 }
 
 /// What deciding a [`Condition`] reads, and all it reads: the operator, the key in lower case
-/// (inline for the usual keys) and the policy's values prepared for matching, in
-/// the tables' pool (see [`Prepared`]). A compiled statement holds a copy of each of its
-/// conditions' tests, without the values as written, which only the API returns.
+/// (inline for the usual keys) and the policy's values prepared for matching, in the tables'
+/// pool (see [`Prepared`]). A compiled statement holds a copy of each of its conditions'
+/// compiled forms, without the values as written, which only the API returns.
 #[derive(Clone, Debug)]
-pub(crate) struct Test {
+pub(crate) struct CompiledCondition {
     operator: Operator,
     key_lower: Name,
     values: Prepared,
@@ -271,7 +271,7 @@ pub(crate) struct Test {
 ///
 /// A statement's conditions are compiled with its policy. In a large directory, the global
 /// heap that a policy is compiled in has been fragmented by the directory, and the conditions'
-/// blocks (the tests, their keys, their values: three or four per condition) landed in holes
+/// blocks (the conditions, their keys, their values: three or four per condition) landed in holes
 /// scattered over hundreds of megabytes, each a cache and TLB miss to a check that evaluated
 /// the condition. In the pool they lie together with the statements, on a few huge pages.
 /// W-directory at 100,000 users (stop 19): the checks that reach a statement whose condition
@@ -310,7 +310,7 @@ impl Condition {
             (ConditionValues::Blocks(v), _) => Prepared::Blocks(pool_slice(v.iter().copied())),
         };
         Condition {
-            test: Test {
+            compiled: CompiledCondition {
                 operator,
                 key_lower: Name::new(&key.to_lowercase()),
                 values: prepared,
@@ -322,12 +322,12 @@ impl Condition {
 
     /// The operator.
     pub fn operator(&self) -> Operator {
-        self.test.operator
+        self.compiled.operator
     }
 
     /// The key as written in the policy.
     pub fn key(&self) -> &str {
-        &self.test.key
+        &self.compiled.key
     }
 
     /// The policy's values.
@@ -338,16 +338,16 @@ impl Condition {
     /// Whether the condition holds for the request context.
     #[inline]
     pub fn holds(&self, context: &RequestContext) -> bool {
-        self.test.holds(context)
+        self.compiled.holds(context)
     }
 
     /// What deciding the condition reads, for a compiled statement to keep.
-    pub(crate) fn test(&self) -> &Test {
-        &self.test
+    pub(crate) fn compiled(&self) -> &CompiledCondition {
+        &self.compiled
     }
 }
 
-impl Test {
+impl CompiledCondition {
     /// The operator.
     pub(crate) fn operator(&self) -> Operator {
         self.operator
@@ -520,9 +520,9 @@ mod tests {
             ),
         ];
         for c in &conditions {
-            for test in [c.test(), &c.test().clone()] {
-                assert!(matches!(test.key_lower, Name::Inline { .. }), "{c:?}");
-                let addr = match &test.values {
+            for compiled in [c.compiled(), &c.compiled().clone()] {
+                assert!(matches!(compiled.key_lower, Name::Inline { .. }), "{c:?}");
+                let addr = match &compiled.values {
                     Prepared::Strings(v) | Prepared::Lowered(v) => v.as_ptr() as usize,
                     Prepared::Globs(v) => v.as_ptr() as usize,
                     Prepared::Numbers(v) => v.as_ptr() as usize,

@@ -26,7 +26,7 @@ use foldhash::fast::FixedState;
 use hashbrown::HashTable;
 use smallvec::SmallVec;
 
-use crate::condition::Test;
+use crate::condition::CompiledCondition;
 use crate::context::RequestContext;
 use crate::decision::{Decision, Explanation, FailedCondition, MatchedStatement, PolicyRef};
 use crate::fold::eq_folded;
@@ -118,8 +118,8 @@ struct CompiledStatement {
     /// Byte pairs every resource this statement can match contains ([`bigrams`]); 0 when
     /// nothing can be said (no resource part, `NotResource`).
     resource_filter: u64,
-    /// In [`TableMemory`], like what each test reads (see [`Test`]).
-    conditions: PoolSlice<Test>,
+    /// In [`TableMemory`], like what each of them reads (see [`CompiledCondition`]).
+    conditions: PoolSlice<CompiledCondition>,
     /// Empty when `any_resource`.
     resources: SmallVec<[Glob; 1]>,
     actions: SmallVec<[Glob; 2]>,
@@ -175,7 +175,7 @@ impl CompiledPolicy {
                     .unwrap_or(0),
                 _ => 0,
             },
-            conditions: pool_slice(s.conditions.iter().map(|c| c.test().clone())),
+            conditions: pool_slice(s.conditions.iter().map(|c| c.compiled().clone())),
             has_principal: s.principal.is_some(),
         });
         let statements = pool_slice(statements);
@@ -934,7 +934,7 @@ fn explain_each<'p>(
             continue;
         }
         let policy = policy_ref(e.policy as usize);
-        let failing: Vec<&Test> = st.conditions.iter().filter(|c| !c.holds(req.context)).collect();
+        let failing: Vec<&CompiledCondition> = st.conditions.iter().filter(|c| !c.holds(req.context)).collect();
         if failing.is_empty() {
             let m = MatchedStatement {
                 policy: policy.name.clone(),
@@ -1228,11 +1228,11 @@ mod tests {
         }
     }
 
-    /// A statement's condition tests, and those of the kept copy a clone makes, lie in the
+    /// A statement's compiled conditions, and those of the kept copy a clone makes, lie in the
     /// huge page pool with the statements, and decide as the document's conditions do.
     #[cfg(target_os = "linux")]
     #[test]
-    fn condition_tests_lie_in_the_huge_page_pool() {
+    fn compiled_conditions_lie_in_the_huge_page_pool() {
         use crate::table_memory::tests::in_huge_pool;
         let doc = PolicyDocument::parse(
             r#"{"Version":"1","Statement":[{"Effect":"Allow","Action":"oss:*","Resource":"*",
@@ -1249,13 +1249,13 @@ mod tests {
             .secure_transport(true)
             .build();
         for policy in [&compiled, &compiled.clone()] {
-            let tests = &policy.statements[0].conditions;
-            assert_eq!(tests.len(), 2);
-            assert!(in_huge_pool(tests.as_ptr() as usize));
+            let compiled = &policy.statements[0].conditions;
+            assert_eq!(compiled.len(), 2);
+            assert!(in_huge_pool(compiled.as_ptr() as usize));
             for (ctx, holds) in [(&inside, true), (&outside, false)] {
                 let from_doc = doc.statements()[0].conditions.iter().all(|c| c.holds(ctx));
                 assert_eq!(from_doc, holds);
-                assert_eq!(tests.iter().all(|t| t.holds(ctx)), holds);
+                assert_eq!(compiled.iter().all(|c| c.holds(ctx)), holds);
             }
         }
     }

@@ -1,7 +1,7 @@
 //! Memory that Linux is asked to back with transparent huge pages, for the data every check
 //! reads at random places: the name tables' shards ([`crate::name_table::NameTable`]: users'
 //! and access keys' slots) and the compiled policies' index tables, entry lists, statements
-//! ([`crate::policy_set`]) and condition tests ([`crate::condition`]).
+//! ([`crate::policy_set`]) and compiled conditions ([`crate::condition`]).
 //!
 //! A check in a large directory reads the caller's slot at a random place in a table of
 //! megabytes (8.4 MB at 100,000 users). On 4 KiB pages that is a TLB miss as well as a cache
