@@ -8,7 +8,9 @@ use ipnet::IpNet;
 use crate::context::{ContextValue, RequestContext};
 use crate::glob::Glob;
 use crate::name_table::Name;
-use crate::table_memory::{PoolSlice, pool_slice};
+use allocator_api2::alloc::{Allocator, Global};
+
+use crate::table_memory::{TableMemory, slice_in};
 use crate::value::{Decimal, Instant};
 
 /// The 21 condition operators of the RAM policy language. Names are case-sensitive.
@@ -249,85 +251,70 @@ pub enum ConditionValues {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Condition {
-    compiled: CompiledCondition,
+    compiled: CompiledCondition<Global>,
     values: ConditionValues,
 }
 
-/// What deciding a [`Condition`] reads, and all it reads: the operator, the key in lower case
-/// (inline for the usual keys) and the policy's values prepared for matching, in the tables'
-/// pool (see [`Prepared`]). A compiled statement holds a copy of each of its conditions'
-/// compiled forms, without the values as written, which only the API returns.
+/// What deciding a condition reads: the operator, the key in lower case (inline up to
+/// [`crate::name_table::INLINE`] bytes, as most keys are) and the policy's values prepared for
+/// the operator, in a slice of the allocator `A`; and the key as written, for explanations.
+///
+/// A [`Condition`] (a parsed document's) holds one on the global heap. A compiled statement
+/// holds a copy in the tables' pool ([`CompiledCondition::new_in`] with [`TableMemory`]):
+/// a statement's conditions are compiled with its policy, and in a large directory the
+/// global heap that a policy is compiled in has been fragmented by the directory, so the
+/// conditions' blocks (the conditions, their keys, their values: three or four per condition)
+/// landed in holes scattered over hundreds of megabytes, each a cache and TLB miss to a check
+/// that evaluated the condition. In the pool they lie together with the statements, on a few
+/// huge pages. W-directory at 100,000 users (stop 19): the checks that reach a statement whose
+/// condition fails (4.6% of them) took 630–790 ns at the median before, 480–690 ns after; a
+/// check's p99 went from 1.09 to 0.72 µs and its median 31 ns down (8 alternating
+/// `latency --quick` pairs), with no change at 100 users. (Values longer than the inline
+/// limit, and globs other than the common shapes, still keep their bytes on the global heap.)
 #[derive(Clone, Debug)]
-pub(crate) struct CompiledCondition {
+pub(crate) struct CompiledCondition<A: Allocator + Clone = TableMemory> {
     operator: Operator,
     key_lower: Name,
-    values: Prepared,
-    /// As written, for explanations.
+    values: Prepared<A>,
     key: Box<str>,
 }
 
-/// A condition's values in the form its operator matches them, computed once, in the tables'
-/// pool.
-///
-/// A statement's conditions are compiled with its policy. In a large directory, the global
-/// heap that a policy is compiled in has been fragmented by the directory, and the conditions'
-/// blocks (the conditions, their keys, their values: three or four per condition) landed in holes
-/// scattered over hundreds of megabytes, each a cache and TLB miss to a check that evaluated
-/// the condition. In the pool they lie together with the statements, on a few huge pages.
-/// W-directory at 100,000 users (stop 19): the checks that reach a statement whose condition
-/// fails (4.6% of them) took 640–790 ns at the median before, 480–690 ns after; a check's p99
-/// went from 1.09 to 0.72 µs and its median 31 ns down (8 alternating `latency --quick` pairs),
-/// with no change at 100 users.
+/// A block of `A` holding a condition's values.
+type Slice<T, A> = allocator_api2::boxed::Box<[T], A>;
+
+/// A condition's values in the form its operator matches them, computed once.
 #[derive(Clone, Debug)]
-enum Prepared {
-    /// `StringEquals`, `StringNotEquals`: the values as written.
-    Strings(PoolSlice<Name>),
+enum Prepared<A: Allocator + Clone> {
+    /// The values as written: `StringEquals`, `StringNotEquals` (and any other operator given
+    /// strings through [`Condition::new`], which compares them as `StringEquals` does).
+    Strings(Slice<Name, A>),
     /// The `IgnoreCase` operators: the values in lower case.
-    Lowered(PoolSlice<Name>),
+    Lowered(Slice<Name, A>),
     /// `StringLike`, `StringNotLike`.
-    Globs(PoolSlice<Glob>),
-    Numbers(PoolSlice<Decimal>),
-    Instants(PoolSlice<Instant>),
+    Globs(Slice<Glob, A>),
+    Numbers(Slice<Decimal, A>),
+    Instants(Slice<Instant, A>),
     Bool(bool),
-    Blocks(PoolSlice<IpNet>),
+    Blocks(Slice<IpNet, A>),
 }
 
 impl Condition {
     /// A condition; the values must be of the operator's family (the parser guarantees it).
     pub fn new(operator: Operator, key: impl Into<String>, values: ConditionValues) -> Condition {
-        let key: String = key.into();
-        let prepared = match (&values, operator) {
-            (ConditionValues::Strings(v), Operator::StringEqualsIgnoreCase | Operator::StringNotEqualsIgnoreCase) => {
-                Prepared::Lowered(pool_slice(v.iter().map(|s| Name::new(&s.to_lowercase()))))
-            }
-            (ConditionValues::Strings(v), Operator::StringLike | Operator::StringNotLike) => {
-                Prepared::Globs(pool_slice(v.iter().map(|s| Glob::new(s))))
-            }
-            (ConditionValues::Strings(v), _) => Prepared::Strings(pool_slice(v.iter().map(|s| Name::new(s)))),
-            (ConditionValues::Numbers(v), _) => Prepared::Numbers(pool_slice(v.iter().cloned())),
-            (ConditionValues::Instants(v), _) => Prepared::Instants(pool_slice(v.iter().cloned())),
-            (ConditionValues::Bool(b), _) => Prepared::Bool(*b),
-            (ConditionValues::Blocks(v), _) => Prepared::Blocks(pool_slice(v.iter().copied())),
-        };
         Condition {
-            compiled: CompiledCondition {
-                operator,
-                key_lower: Name::new(&key.to_lowercase()),
-                values: prepared,
-                key: key.into(),
-            },
+            compiled: CompiledCondition::new_in(operator, &key.into(), &values, Global),
             values,
         }
     }
 
     /// The operator.
     pub fn operator(&self) -> Operator {
-        self.compiled.operator
+        self.compiled.operator()
     }
 
     /// The key as written in the policy.
     pub fn key(&self) -> &str {
-        &self.compiled.key
+        self.compiled.key()
     }
 
     /// The policy's values.
@@ -341,13 +328,51 @@ impl Condition {
         self.compiled.holds(context)
     }
 
-    /// What deciding the condition reads, for a compiled statement to keep.
-    pub(crate) fn compiled(&self) -> &CompiledCondition {
-        &self.compiled
+    /// The condition compiled into the tables' pool, for a compiled statement to keep.
+    pub(crate) fn compile(&self) -> CompiledCondition {
+        CompiledCondition::new_in(self.operator(), self.key(), &self.values, TableMemory)
     }
 }
 
-impl CompiledCondition {
+impl<A: Allocator + Clone> Prepared<A> {
+    /// Where the values are (none for `Bool`).
+    #[cfg(test)]
+    fn addr(&self) -> Option<usize> {
+        Some(match self {
+            Prepared::Strings(v) | Prepared::Lowered(v) => v.as_ptr() as usize,
+            Prepared::Globs(v) => v.as_ptr() as usize,
+            Prepared::Numbers(v) => v.as_ptr() as usize,
+            Prepared::Instants(v) => v.as_ptr() as usize,
+            Prepared::Blocks(v) => v.as_ptr() as usize,
+            Prepared::Bool(_) => return None,
+        })
+    }
+}
+
+impl<A: Allocator + Clone> CompiledCondition<A> {
+    /// Compiles `operator: {key: values}` with its prepared values in `alloc`.
+    fn new_in(operator: Operator, key: &str, values: &ConditionValues, alloc: A) -> CompiledCondition<A> {
+        let prepared = match (values, operator) {
+            (ConditionValues::Strings(v), Operator::StringEqualsIgnoreCase | Operator::StringNotEqualsIgnoreCase) => {
+                Prepared::Lowered(slice_in(v.iter().map(|s| Name::new(&s.to_lowercase())), alloc))
+            }
+            (ConditionValues::Strings(v), Operator::StringLike | Operator::StringNotLike) => {
+                Prepared::Globs(slice_in(v.iter().map(|s| Glob::new(s)), alloc))
+            }
+            (ConditionValues::Strings(v), _) => Prepared::Strings(slice_in(v.iter().map(|s| Name::new(s)), alloc)),
+            (ConditionValues::Numbers(v), _) => Prepared::Numbers(slice_in(v.iter().cloned(), alloc)),
+            (ConditionValues::Instants(v), _) => Prepared::Instants(slice_in(v.iter().cloned(), alloc)),
+            (ConditionValues::Bool(b), _) => Prepared::Bool(*b),
+            (ConditionValues::Blocks(v), _) => Prepared::Blocks(slice_in(v.iter().copied(), alloc)),
+        };
+        CompiledCondition {
+            operator,
+            key_lower: Name::new(&key.to_lowercase()),
+            values: prepared,
+            key: key.into(),
+        }
+    }
+
     /// The operator.
     pub(crate) fn operator(&self) -> Operator {
         self.operator
@@ -493,11 +518,12 @@ mod tests {
         assert!(b.holds(&ctx(&[("a:b", "true")])));
     }
 
-    /// Every form of prepared values, and that of a clone (what a compiled statement keeps),
-    /// lies in the huge page pool, not on the global heap; the key's lower case is inline.
+    /// A parsed condition's prepared values are on the global heap. Compiled for a statement,
+    /// every form of them, and a clone's, lies in the huge page pool; the key's lower case is
+    /// inline.
     #[cfg(target_os = "linux")]
     #[test]
-    fn prepared_values_lie_in_the_huge_page_pool() {
+    fn prepared_values_lie_in_the_huge_page_pool_once_compiled() {
         use crate::table_memory::tests::in_huge_pool;
         let conditions = [
             Condition::new(Operator::StringEquals, "acs:SourceVpc", strings(&["vpc-1"])),
@@ -520,18 +546,29 @@ mod tests {
             ),
         ];
         for c in &conditions {
-            for compiled in [c.compiled(), &c.compiled().clone()] {
+            assert!(!in_huge_pool(c.compiled.values.addr().unwrap()), "{c:?}");
+            let compiled = c.compile();
+            for compiled in [&compiled, &compiled.clone()] {
                 assert!(matches!(compiled.key_lower, Name::Inline { .. }), "{c:?}");
-                let addr = match &compiled.values {
-                    Prepared::Strings(v) | Prepared::Lowered(v) => v.as_ptr() as usize,
-                    Prepared::Globs(v) => v.as_ptr() as usize,
-                    Prepared::Numbers(v) => v.as_ptr() as usize,
-                    Prepared::Instants(v) => v.as_ptr() as usize,
-                    Prepared::Blocks(v) => v.as_ptr() as usize,
-                    Prepared::Bool(_) => unreachable!("no Bool condition above"),
-                };
-                assert!(in_huge_pool(addr), "{c:?}");
+                assert!(in_huge_pool(compiled.values.addr().unwrap()), "{c:?}");
             }
         }
+    }
+
+    /// The key is matched ignoring case but reported as written, parsed and compiled alike.
+    #[test]
+    fn a_compiled_condition_keeps_the_key_as_written() {
+        let c = Condition::new(
+            Operator::IpAddress,
+            "ACS:SourceIP",
+            ConditionValues::Blocks(vec!["10.0.0.0/8".parse().unwrap()]),
+        );
+        let compiled = c.compile();
+        assert_eq!((c.key(), compiled.key()), ("ACS:SourceIP", "ACS:SourceIP"));
+        assert_eq!(compiled.operator(), Operator::IpAddress);
+        let inside = ctx(&[("acs:sourceip", "10.1.2.3")]);
+        let outside = ctx(&[("acs:sourceip", "192.0.2.1")]);
+        assert!(c.holds(&inside) && compiled.holds(&inside));
+        assert!(!c.holds(&outside) && !compiled.holds(&outside));
     }
 }

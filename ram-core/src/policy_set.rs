@@ -26,7 +26,7 @@ use foldhash::fast::FixedState;
 use hashbrown::HashTable;
 use smallvec::SmallVec;
 
-use crate::condition::CompiledCondition;
+use crate::condition::{CompiledCondition, Condition};
 use crate::context::RequestContext;
 use crate::decision::{Decision, Explanation, FailedCondition, MatchedStatement, PolicyRef};
 use crate::fold::eq_folded;
@@ -175,7 +175,7 @@ impl CompiledPolicy {
                     .unwrap_or(0),
                 _ => 0,
             },
-            conditions: pool_slice(s.conditions.iter().map(|c| c.compiled().clone())),
+            conditions: pool_slice(s.conditions.iter().map(Condition::compile)),
             has_principal: s.principal.is_some(),
         });
         let statements = pool_slice(statements);

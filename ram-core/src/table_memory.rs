@@ -34,7 +34,15 @@ pub(crate) type PoolSlice<T> = allocator_api2::boxed::Box<[T], TableMemory>;
 
 /// Collects `items` into a [`PoolSlice`], one block of exactly their number.
 pub(crate) fn pool_slice<T>(items: impl ExactSizeIterator<Item = T>) -> PoolSlice<T> {
-    let mut list = allocator_api2::vec::Vec::with_capacity_in(items.len(), TableMemory);
+    slice_in(items, TableMemory)
+}
+
+/// Collects `items` into a slice of `alloc`, one block of exactly their number.
+pub(crate) fn slice_in<T, A: allocator_api2::alloc::Allocator>(
+    items: impl ExactSizeIterator<Item = T>,
+    alloc: A,
+) -> allocator_api2::boxed::Box<[T], A> {
+    let mut list = allocator_api2::vec::Vec::with_capacity_in(items.len(), alloc);
     list.extend(items);
     list.into_boxed_slice()
 }
