@@ -3,13 +3,12 @@
 use std::fmt;
 use std::str::FromStr;
 
+use allocator_api2::alloc::{Allocator, Global};
 use ipnet::IpNet;
 
 use crate::context::{ContextValue, RequestContext};
 use crate::glob::Glob;
 use crate::name_table::Name;
-use allocator_api2::alloc::{Allocator, Global};
-
 use crate::table_memory::{TableMemory, slice_in};
 use crate::value::{Decimal, Instant};
 
